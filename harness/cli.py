@@ -1,0 +1,91 @@
+"""The `selfalign` console script: a Hydra app that runs one method per job.
+
+`main()` checks method names before Hydra starts (so a typo gets "did you mean"), then hands
+over to Hydra. Inside a job every user mistake surfaces as a one-paragraph error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from .config import register_schemas
+from .errors import SelfAlignError
+
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+EXIT_USER_ERROR = 2
+
+register_schemas()
+
+
+def print_error(err: Exception) -> None:
+    body = textwrap.fill(str(err), width=100, break_long_words=False, break_on_hyphens=False)
+    print(f"\nselfalign: error: {body}\n", file=sys.stderr)
+
+
+def _method_overrides(argv: list[str]) -> list[str]:
+    names = []
+    for arg in argv:
+        if arg.startswith(("method=", "+method=", "++method=")):
+            value = arg.split("=", 1)[1]
+            names += [v.strip() for v in value.split(",") if v.strip()]
+    return names
+
+
+def check_method_names(argv: list[str]) -> None:
+    from .registry import available_methods, unknown_method_message
+
+    known = available_methods()
+    for name in _method_overrides(argv):
+        if name not in known:
+            raise SelfAlignError(unknown_method_message(name))
+
+
+def setup_logging(run_dir: Path | None = None) -> None:
+    logger = logging.getLogger("selfalign")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("[selfalign] %(message)s"))
+    logger.addHandler(console)
+    if run_dir is not None:
+        file = logging.FileHandler(run_dir / "run.log")
+        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(file)
+    for noisy in ("transformers", "datasets", "httpx", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+def hydra_app(cfg: DictConfig):
+    from .runner import run_job
+
+    try:
+        return str(run_job(cfg))
+    except SelfAlignError as err:
+        print_error(err)
+        sys.exit(EXIT_USER_ERROR)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    setup_logging()
+    try:
+        check_method_names(sys.argv[1:])
+    except SelfAlignError as err:
+        print_error(err)
+        sys.exit(EXIT_USER_ERROR)
+    hydra_app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Structured configs: the schema every composed config is validated against.
+
+Hydra merges conf/*.yaml onto these dataclasses, so a misspelt key or a wrong type fails at
+compose time. Value ranges (β > 0, temperature ≥ 0, …) are checked by `validate_config`, which
+raises ConfigError naming the key, the value and what was expected. Method-specific knobs are
+validated by the dataclass each method registers (see harness.registry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+
+from .errors import ConfigError
+
+
+@dataclass
+class LoraConfig:
+    enabled: bool = False
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.0
+    target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+
+
+@dataclass
+class TinyConfig:
+    """Shape of the locally built Llama model and how it is pre-trained on the world."""
+
+    vocab_size: int = 1024
+    hidden_size: int = 128
+    num_layers: int = 4
+    num_heads: int = 4
+    intermediate_size: int = 384
+    max_position: int = 512
+    pretrain_examples: int = 6000
+    pretrain_epochs: int = 3
+    pretrain_lr: float = 3e-3
+    pretrain_batch_size: int = 32
+
+
+@dataclass
+class ModelConfig:
+    name: str = "tiny"
+    source: str = "tiny"  # tiny | gguf_package | hf
+    path: Optional[str] = None  # hub id or local folder (hf); PyPI distribution name (gguf_package)
+    gguf_file: Optional[str] = None  # file inside the distribution (gguf_package); None = the only .gguf
+    dtype: str = "float32"
+    max_length: int = 512  # prompt + response tokens kept in training
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    tiny: TinyConfig = field(default_factory=TinyConfig)
+
+
+@dataclass
+class SamplerConfig:
+    backend: str = "hf"
+    batch_size: int = 64
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 1e-4
+    epochs: int = 1
+    batch_size: int = 16
+    grad_accum: int = 1
+    max_grad_norm: float = 1.0
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.0
+
+
+@dataclass
+class SeedSFTConfig:
+    """The seed model M1 shared by every method: SFT on IFT (+ EFT) data from the base model."""
+
+    ift_examples: int = 1500
+    eft_examples: int = 1500
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-3, epochs=2, batch_size=32))
+
+
+@dataclass
+class WorldKnobs:
+    families: list = field(default_factory=lambda: [])  # empty = every family
+    verbosity: float = 0.0
+    label_noise: float = 0.0
+    reference_accuracy: float = 0.5
+    seed: int = 0  # the world's own seed: fixed across run seeds so seeds vary training, not data
+
+
+@dataclass
+class DataConfig:
+    name: str = "world"
+    world: WorldKnobs = field(default_factory=WorldKnobs)
+    # Local files (jsonl/json/parquet) replace the world's generator for that record kind.
+    train_prompts_path: Optional[str] = None
+    eval_prompts_path: Optional[str] = None
+    ift_path: Optional[str] = None
+    eft_path: Optional[str] = None
+    preference_pairs_path: Optional[str] = None
+    judge_pairs_path: Optional[str] = None
+    n_train_prompts: int = 2000
+    n_eval_prompts: int = 200
+    n_judge_pairs: int = 150
+    n_preference_pairs: int = 1000
+
+
+@dataclass
+class EvalConfig:
+    annotator: str = "oracle"
+    temperature: float = 0.0  # greedy outputs for the win rate
+    max_new_tokens: int = 32
+    judge_accuracy: bool = True
+    bootstrap: int = 2000
+
+
+@dataclass
+class StoreConfig:
+    root: str = "runs"
+    cache: str = "~/.cache/selfalign"
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    threads: int = 0  # torch intra-op threads; 0 = leave torch's default
+    progress: bool = True
+    method: Any = None
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    seed_sft: SeedSFTConfig = field(default_factory=SeedSFTConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+
+
+def register_schemas() -> None:
+    ConfigStore.instance().store(name="schema", node=Config)
+
+
+# ---------------------------------------------------------------------------------------------
+# Range checks. Each rule: dotted key, predicate, what was expected.
+
+def _positive(v):
+    return v is not None and v > 0
+
+
+def _non_negative(v):
+    return v is not None and v >= 0
+
+
+def _unit(v):
+    return v is not None and 0 <= v <= 1
+
+
+_RULES = [
+    ("model.source", lambda v: v in ("tiny", "gguf_package", "hf"), "one of tiny, gguf_package, hf"),
+    ("model.dtype", lambda v: v in ("float32", "bfloat16", "float16", "auto"), "one of float32, bfloat16, float16, auto"),
+    ("model.max_length", _positive, "a positive number of tokens"),
+    ("model.lora.r", _positive, "a positive rank"),
+    ("model.lora.alpha", _positive, "a positive scaling"),
+    ("model.lora.dropout", _unit, "a probability in [0, 1]"),
+    ("sampler.backend", lambda v: v in ("hf",), "hf (the vLLM backend is selected with sampler=vllm once installed)"),
+    ("sampler.batch_size", _positive, "a positive batch size"),
+    ("seed_sft.ift_examples", _non_negative, "a count >= 0"),
+    ("seed_sft.eft_examples", _non_negative, "a count >= 0"),
+    ("seed_sft.train.lr", _positive, "a positive learning rate"),
+    ("seed_sft.train.epochs", _non_negative, "a number of epochs >= 0"),
+    ("seed_sft.train.batch_size", _positive, "a positive batch size"),
+    ("data.world.verbosity", _unit, "a probability in [0, 1]"),
+    ("data.world.label_noise", lambda v: v is not None and 0 <= v <= 0.5, "a probability in [0, 0.5]"),
+    ("data.world.reference_accuracy", _unit, "a probability in [0, 1]"),
+    ("data.n_train_prompts", _positive, "a positive count"),
+    ("data.n_eval_prompts", _positive, "a positive count"),
+    ("data.n_judge_pairs", _non_negative, "a count >= 0"),
+    ("data.n_preference_pairs", _non_negative, "a count >= 0"),
+    ("eval.temperature", _non_negative, "a temperature >= 0 (0 = greedy)"),
+    ("eval.max_new_tokens", _positive, "a positive number of tokens"),
+    ("eval.annotator", lambda v: v in ("oracle",), "oracle (model and API annotators come with the evaluation suite)"),
+    ("eval.bootstrap", _positive, "a positive number of bootstrap resamples"),
+]
+
+
+def _get(cfg, dotted: str):
+    node = cfg
+    for part in dotted.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+def check(value, ok: bool, key: str, expected: str, hint: str = "") -> None:
+    """Raise a ConfigError that names the key, the bad value and what was expected."""
+    if not ok:
+        fix = hint or f"pass a valid value on the command line, e.g. `{key}=...`, or fix it in conf/"
+        raise ConfigError(f"Invalid config value {key}={value!r}: expected {expected}. To fix: {fix}.")
+
+
+def validate_config(cfg) -> None:
+    for key, predicate, expected in _RULES:
+        value = _get(cfg, key)
+        check(value, predicate(value), key, expected)

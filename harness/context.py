@@ -1,0 +1,166 @@
+"""RunContext: what a method receives. It owns the run's store, policy, sampler and data, and
+runs named stages: each stage is seeded from (run seed, stage name), persisted atomically, and
+skipped on a re-run once done, so a killed run resumes at its first unfinished stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .records import records_to_rows
+from .store import RunStore, read_jsonl
+
+log = logging.getLogger("selfalign")
+
+COUNTERS = ("tokens_generated", "sampler_calls", "judge_calls", "train_tokens")
+
+
+def stage_seed(seed: int, stage: str) -> int:
+    return int(hashlib.sha256(f"{seed}:{stage}".encode()).hexdigest()[:8], 16)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+class RunContext:
+    def __init__(self, cfg, method_cfg, store: RunStore, data, policy_factory: Callable, sampler_factory: Callable):
+        self.cfg = cfg
+        self.method_cfg = method_cfg
+        self.store = store
+        self.data = data
+        self.progress = bool(cfg.progress)
+        self._policy_factory = policy_factory
+        self._sampler_factory = sampler_factory
+        self._policy = None
+        self._sampler = None
+        self._pending_checkpoint: Path | None = None
+        self._order = len(store.completed_stages())
+        self.counters = {k: 0 for k in COUNTERS}
+        self.iterations: list[dict] = []
+
+    # -- lazily built model and sampler ------------------------------------------------------
+    @property
+    def policy(self):
+        if self._policy is None:
+            self._policy = self._policy_factory()
+        if self._pending_checkpoint is not None:
+            self._policy.load_weights(self._pending_checkpoint)
+            self._pending_checkpoint = None
+        return self._policy
+
+    @property
+    def sampler(self):
+        policy = self.policy
+        if self._sampler is None:
+            self._sampler = self._sampler_factory(policy)
+        self._sampler.sync_weights(policy)
+        return self._sampler
+
+    @property
+    def run_dir(self) -> Path:
+        return self.store.run_dir
+
+    def seed(self, stage: str) -> int:
+        return stage_seed(int(self.cfg.seed), stage)
+
+    def count(self, **deltas) -> None:
+        for k, v in deltas.items():
+            self.counters[k] = self.counters.get(k, 0) + int(v)
+
+    def _snapshot(self) -> dict:
+        """Running totals: the sampler counts its own tokens and calls, the rest is counted here."""
+        snap = dict(self.counters)
+        if self._sampler is not None:
+            snap["tokens_generated"] += self._sampler.tokens_generated
+            snap["sampler_calls"] += self._sampler.calls
+        return snap
+
+    # -- stages -------------------------------------------------------------------------------
+    def _run(self, name: str, compute: Callable, save: Callable[[Path, object], None], extra_cost: dict | None = None):
+        self.store.clear_stage(name)
+        seed_everything(self.seed(name))
+        before = self._snapshot()
+        start = time.perf_counter()
+        log.info("stage %s: running", name)
+        value = compute()
+        save(self.store.stage_dir(name), value)
+        after = self._snapshot()
+        cost = {k: after[k] - before.get(k, 0) for k in after}
+        cost["wall_s"] = time.perf_counter() - start
+        for k, v in (extra_cost or {}).items():
+            cost[k] = cost.get(k, 0) + v
+        self._order += 1
+        self.store.mark_done(name, {"order": self._order, "cost": cost})
+        log.info("stage %s: done in %.1fs", name, cost["wall_s"])
+        return value
+
+    def records(self, name: str, cls, compute: Callable[[], list]) -> list:
+        path = lambda d: d / "records.jsonl"  # noqa: E731
+        if self.store.is_done(name):
+            return [cls.from_dict(r) for r in read_jsonl(path(self.store.stage_dir(name)))]
+        from .store import atomic_write_jsonl
+        return self._run(name, compute, lambda d, v: atomic_write_jsonl(path(d), records_to_rows(v)))
+
+    def json(self, name: str, compute: Callable[[], dict]) -> dict:
+        from .store import atomic_write_json
+        import json as _json
+        path = lambda d: d / "result.json"  # noqa: E731
+        if self.store.is_done(name):
+            return _json.loads(path(self.store.stage_dir(name)).read_text())
+        return self._run(name, compute, lambda d, v: atomic_write_json(path(d), v))
+
+    def train(self, name: str, fit: Callable[[], dict]) -> dict:
+        """A stage that changes the policy's weights: `fit()` trains self.policy in place and
+        returns its stats; the weights are saved as the stage's checkpoint."""
+        import json as _json
+        folder = lambda d: d / "checkpoint"  # noqa: E731
+        if self.store.is_done(name):
+            self._pending_checkpoint = folder(self.store.stage_dir(name))
+            return _json.loads((self.store.stage_dir(name) / "result.json").read_text())
+
+        def save(d: Path, stats: dict) -> None:
+            from .store import AtomicDir, atomic_write_json
+            with AtomicDir(folder(d)) as tmp:
+                self.policy.save(tmp)
+            atomic_write_json(d / "result.json", stats)
+
+        def compute():
+            stats = fit()
+            self.count(train_tokens=stats.get("train_tokens", 0))
+            return stats
+
+        return self._run(name, compute, save)
+
+    def adopt_checkpoint(self, name: str, folder: Path, info: dict) -> dict:
+        """Record a stage whose weights come from the shared cache (e.g. the seed SFT model), so
+        its cost is attributed to this run even when another run built it."""
+        if not self.store.is_done(name):
+            self._run(name, lambda: info, lambda d, v: None, extra_cost=info.get("cost", {}))
+        self._pending_checkpoint = Path(folder)
+        return info
+
+    def log_iteration(self, metrics: dict) -> None:
+        self.iterations.append(metrics)
+        log.info("iteration %s: %s", metrics.get("iteration"), {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))})
+
+    def total_cost(self, evaluation: bool = False) -> dict:
+        """Summed cost of the method's stages, or (evaluation=True) of its evaluation stages
+        (named "eval/..."), which are measurement, not part of the method's price."""
+        totals: dict[str, float] = {}
+        for stage in self.store.completed_stages():
+            if stage.startswith("eval/") != evaluation:
+                continue
+            for k, v in self.store.done_info(stage).get("cost", {}).items():
+                totals[k] = totals.get(k, 0) + v
+        return totals

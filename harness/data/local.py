@@ -1,0 +1,53 @@
+"""Local record files (jsonl / json / parquet) read through the `datasets` library and checked
+row by row, so a malformed row names its file, its row number and the missing field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataError
+from ..records import LabelledPair, PreferencePair, PromptRecord, SFTExample
+
+REQUIRED = {
+    PromptRecord: ("instruction",),
+    SFTExample: ("prompt", "response"),
+    PreferencePair: ("prompt", "chosen", "rejected"),
+    LabelledPair: ("prompt", "response_a", "response_b", "label"),
+}
+
+_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+
+
+def load_local(path: str, cls) -> list:
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise DataError(f"Data file {str(file)!r} does not exist. Check the path in your data.* config.")
+    fmt = _FORMATS.get(file.suffix)
+    if fmt is None:
+        raise DataError(f"Data file {str(file)!r} has suffix {file.suffix!r}; expected one of {sorted(_FORMATS)}.")
+    from datasets import load_dataset
+
+    try:
+        ds = load_dataset(fmt, data_files=str(file), split="train")
+    except Exception as e:  # datasets raises many types for unreadable files
+        raise DataError(f"Could not read {str(file)!r} as {fmt}: {str(e).splitlines()[0]}") from None
+    records = []
+    for i, row in enumerate(ds):
+        missing = [f for f in REQUIRED[cls] if row.get(f) in (None, "")]
+        if missing:
+            raise DataError(
+                f"{str(file)!r} row {i + 1} is missing the field {missing[0]!r} "
+                f"(a {cls.__name__} row needs {', '.join(REQUIRED[cls])}). Fix or remove that row."
+            )
+        row = dict(row)
+        if cls is PromptRecord:
+            row.setdefault("id", None)
+            row["id"] = row["id"] or f"{file.stem}-{i}"
+        if cls in (PreferencePair, LabelledPair):
+            row["prompt_id"] = row.get("prompt_id") or f"{file.stem}-{i}"
+        if cls is LabelledPair and row["label"] not in (0, 1):
+            raise DataError(f"{str(file)!r} row {i + 1}: label must be 0 (response_a better) or 1, got {row['label']!r}.")
+        records.append(cls.from_dict(row))
+    if not records:
+        raise DataError(f"Data file {str(file)!r} has no rows.")
+    return records

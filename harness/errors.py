@@ -1,0 +1,26 @@
+"""User-facing errors.
+
+Every mistake a user can make (bad config value, missing file, malformed dataset row, unknown
+method) raises a SelfAlignError whose message says which value was wrong, what was expected and
+what to do. The CLI prints the message as one paragraph and exits non-zero without a traceback.
+"""
+
+
+class SelfAlignError(Exception):
+    """An error caused by user input, reported without a traceback."""
+
+
+class ConfigError(SelfAlignError):
+    """A config value is out of range or of the wrong kind."""
+
+
+class DataError(SelfAlignError):
+    """A dataset file or row does not have the expected shape."""
+
+
+class ModelLoadError(SelfAlignError):
+    """A model or tokenizer cannot be loaded from the given name or path."""
+
+
+class TokenizerContractError(SelfAlignError):
+    """A tokenizer cannot serve a logit judge (e.g. a digit or letter is not one token)."""

@@ -1,0 +1,1 @@
+"""Judges: each returns a value or an explicit, counted failure; never a crash, never a silent drop."""

@@ -1,0 +1,61 @@
+"""The LLM-as-a-judge pointwise judge with the additive 5-point rubric.
+
+K judgments are sampled per response; the score is the mean over the judgments that parse to a
+value in [0, 5]. A response with no valid judgment gets score None (a counted failure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..records import Judgment
+from ..sampling.base import SamplingParams
+from .parsing import parse_score
+from .templates import TEMPLATES, render
+
+
+@dataclass
+class RubricJudgeConfig:
+    k: int = 3
+    temperature: float = 0.7
+    top_p: float = 0.9
+    max_new_tokens: int = 48
+    template: str = "rubric_additive_v1"
+
+
+def aggregate(prompt_id: str, index: int, raws: list[str]) -> Judgment:
+    valid = [s for s in (parse_score(r) for r in raws) if s is not None]
+    score = sum(valid) / len(valid) if valid else None
+    return Judgment(prompt_id=prompt_id, index=index, score=score, raw=list(raws), valid_scores=valid)
+
+
+class RubricJudge:
+    kind = "pointwise"
+
+    def __init__(self, sampler, cfg: RubricJudgeConfig, seed: int = 0):
+        if cfg.template not in TEMPLATES:
+            from ..config import check
+            check(cfg.template, False, "judge.template", f"one of {sorted(TEMPLATES)}")
+        self.sampler = sampler
+        self.cfg = cfg
+        self.seed = seed
+        self.judge_calls = 0
+        self.parse_failures = 0
+        self.raw_judgments = 0
+
+    @property
+    def template_text(self) -> str:
+        return TEMPLATES[self.cfg.template]
+
+    def score(self, instructions: list[str], responses: list[str], ids: list[tuple[str, int]] | None = None,
+              desc: str = "judging") -> list[Judgment]:
+        prompts = [render(self.cfg.template, instruction=i, response=r) for i, r in zip(instructions, responses)]
+        params = SamplingParams(n=self.cfg.k, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
+                                max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
+        outs = self.sampler.generate(prompts, params, desc=desc)
+        ids = ids or [(str(i), 0) for i in range(len(prompts))]
+        judgments = [aggregate(pid, idx, [c.text for c in comps]) for (pid, idx), comps in zip(ids, outs)]
+        self.judge_calls += len(prompts) * self.cfg.k
+        self.raw_judgments += len(prompts) * self.cfg.k
+        self.parse_failures += sum(self.cfg.k - len(j.valid_scores) for j in judgments)
+        return judgments

@@ -1,0 +1,24 @@
+"""Judge prompt templates: plain data, written for this project. Their hashes go into every run's
+provenance so a number can be tied to the exact prompt that produced it."""
+
+from __future__ import annotations
+
+# Additive five-point rubric (the structure of the Self-Rewarding judge, in our own words):
+# one point per criterion met, a short review, then the score on its own at the end.
+RUBRIC_ADDITIVE_V1 = (
+    "Rate the response to the instruction below. Start at 0 and add one point for each of these:\n"
+    "1. it tries to do what the instruction asks;\n"
+    "2. its answer has the right form;\n"
+    "3. it is mostly right;\n"
+    "4. it is close to exact;\n"
+    "5. it is exactly right.\n"
+    "Instruction: {instruction}\n"
+    "Response: {response}\n"
+    "Write a one-line review, then finish with \"Score: <0-5>\"."
+)
+
+TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1}
+
+
+def render(template_name: str, **fields) -> str:
+    return TEMPLATES[template_name].format(**fields)

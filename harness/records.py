@@ -1,0 +1,139 @@
+"""The typed records that flow between stages.
+
+Everything that enters the harness (the embedded world, local files, hub datasets) is turned into
+these few records, and every stage persists them as JSON lines. They are plain dataclasses so that
+they round-trip through `to_dict` / `from_dict` without surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Optional
+
+
+def _from_dict(cls, row: dict):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass
+class PromptRecord:
+    """An instruction to answer. `reference` is a reference output (for win rates), `gold` the
+    programmatically correct answer when the source has one (the embedded world)."""
+
+    id: str
+    instruction: str
+    family: str = "generic"
+    reference: Optional[str] = None
+    gold: Optional[str] = None
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "PromptRecord":
+        return _from_dict(cls, row)
+
+
+@dataclass
+class SFTExample:
+    """A supervised example: the prompt (user turn) and the target (assistant turn).
+    `kind` tells IFT (instruction following) from EFT (evaluation fine-tuning) data."""
+
+    prompt: str
+    response: str
+    kind: str = "ift"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "SFTExample":
+        return _from_dict(cls, row)
+
+
+@dataclass
+class Sample:
+    """One sampled completion for a prompt."""
+
+    prompt_id: str
+    index: int
+    text: str
+    n_tokens: int
+    finish_reason: str  # "stop" (end of turn) or "length" (hit max_new_tokens)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "Sample":
+        return _from_dict(cls, row)
+
+
+@dataclass
+class Judgment:
+    """A pointwise judgment of one response. `score` is None when the judge failed (parse failure
+    or no valid sample); `raw` keeps every judge output so failures can be inspected."""
+
+    prompt_id: str
+    index: int
+    score: Optional[float]
+    raw: list = field(default_factory=list)
+    valid_scores: list = field(default_factory=list)
+
+    @property
+    def parsed(self) -> bool:
+        return self.score is not None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "Judgment":
+        return _from_dict(cls, row)
+
+
+@dataclass
+class PreferencePair:
+    """A preference pair (x, y_w, y_l) ready for a DAA loss."""
+
+    prompt_id: str
+    prompt: str
+    chosen: str
+    rejected: str
+    chosen_score: Optional[float] = None
+    rejected_score: Optional[float] = None
+    source: str = "offline"
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "PreferencePair":
+        return _from_dict(cls, row)
+
+
+@dataclass
+class LabelledPair:
+    """A judge test pair: two responses to one prompt and which is better (0 = first, 1 = second).
+    `scores` holds reference quality scores when the source has them."""
+
+    prompt_id: str
+    prompt: str
+    response_a: str
+    response_b: str
+    label: int
+    scores: Optional[list] = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "LabelledPair":
+        return _from_dict(cls, row)
+
+
+def records_to_rows(records) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in records]

@@ -1,0 +1,86 @@
+"""The method registry.
+
+A method registers itself by name with `@register_method(name, config=Dataclass)`. Built-in methods
+live in the `methods` package; a third-party package adds one through the `selfalign.methods`
+entry-point group (`name = "pkg.module:run"`, or `pkg.module` whose import registers it). Entries
+load lazily; an unknown name gets the list of known ones and the closest match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata as md
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .errors import ConfigError, SelfAlignError
+
+ENTRY_POINT_GROUP = "selfalign.methods"
+
+
+@dataclass
+class MethodEntry:
+    name: str
+    run: Callable
+    config: Optional[type]  # dataclass of the method's knobs (validated against conf/method/<name>.yaml)
+    has_judge: bool = False
+
+
+_REGISTRY: dict[str, MethodEntry] = {}
+_ENTRY_POINTS: dict[str, md.EntryPoint] = {}
+_discovered = False
+
+
+def register_method(name: str, config: Optional[type] = None, has_judge: bool = False):
+    def wrap(fn: Callable) -> Callable:
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing.run is not fn and existing.run.__module__ != fn.__module__:
+            raise SelfAlignError(
+                f"Two methods are registered under the name {name!r} ({existing.run.__module__} and "
+                f"{fn.__module__}). Rename one of them."
+            )
+        _REGISTRY[name] = MethodEntry(name=name, run=fn, config=config, has_judge=has_judge)
+        return fn
+
+    return wrap
+
+
+def _discover() -> None:
+    global _discovered
+    if _discovered:
+        return
+    _discovered = True
+    import methods  # the built-in methods register themselves on import
+
+    for info in pkgutil.iter_modules(methods.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"methods.{info.name}")
+    for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in _REGISTRY:
+            _ENTRY_POINTS[ep.name] = ep
+
+
+def available_methods() -> list[str]:
+    _discover()
+    return sorted(set(_REGISTRY) | set(_ENTRY_POINTS))
+
+
+def unknown_method_message(name: str) -> str:
+    names = available_methods()
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"Unknown method {name!r}.{hint} Registered methods: {', '.join(names)}. "
+            f"Pick one with `method=<name>`, or add one (see README, 'Adding a method').")
+
+
+def get_method(name: str) -> MethodEntry:
+    _discover()
+    if name not in _REGISTRY and name in _ENTRY_POINTS:
+        loaded = _ENTRY_POINTS[name].load()
+        if name not in _REGISTRY and callable(loaded):
+            _REGISTRY[name] = MethodEntry(name=name, run=loaded, config=getattr(loaded, "config", None))
+    if name not in _REGISTRY:
+        raise ConfigError(unknown_method_message(name))
+    return _REGISTRY[name]

@@ -1,0 +1,155 @@
+"""Leaderboards: one row per (method, model) from run directories' metrics.json, printed and
+written as Markdown and CSV. Runs with several seeds show the mean across seeds with a t-based
+95% CI; a single run shows its own bootstrap CI. Used at the end of every `selfalign` multirun
+and by `selfalign-report RUNS_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+
+from .stats import mean_ci_across_seeds
+
+COLUMNS = ["method", "model", "seeds", "win_rate", "win_rate_ci", "n_eval", "judge_acc", "judge_acc_ci",
+           "n_judge", "mean_len_tokens", "tokens_generated", "judge_calls", "wall_s"]
+
+
+def load_metrics(run_dirs) -> list[dict]:
+    out = []
+    for d in run_dirs:
+        f = Path(d) / "metrics.json"
+        if f.exists():
+            out.append(json.loads(f.read_text()))
+    return out
+
+
+def _combine(values: list[float], single_ci: list | None):
+    if len(values) == 1:
+        return values[0], single_ci
+    est = mean_ci_across_seeds(values)
+    return est.value, [est.ci_low, est.ci_high]
+
+
+def leaderboard_rows(metrics: list[dict]) -> list[dict]:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for m in metrics:
+        groups[(m["method"], m["model"])].append(m)
+    rows = []
+    for (method, model), runs in sorted(groups.items()):
+        s = [r["summary"] for r in runs]
+        wr, wr_ci = _combine([x["win_rate"] for x in s], s[0].get("win_rate_ci"))
+        row = {"method": method, "model": model, "seeds": len(runs), "win_rate": wr, "win_rate_ci": wr_ci,
+               "n_eval": s[0].get("n")}
+        judged = [x["judge"] for x in s if x.get("judge")]
+        if judged:
+            acc, acc_ci = _combine([j["accuracy"] for j in judged], judged[0].get("accuracy_ci"))
+            row.update(judge_acc=acc, judge_acc_ci=acc_ci, n_judge=judged[0].get("n"))
+        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+        row["mean_len_tokens"] = mean([x["mean_length_tokens"] for x in s])
+        row["tokens_generated"] = mean([r["cost"].get("tokens_generated", 0) for r in runs])
+        row["judge_calls"] = mean([r["cost"].get("judge_calls", 0) for r in runs])
+        row["wall_s"] = mean([r["cost"].get("wall_s", 0) for r in runs])
+        rows.append(row)
+    return rows
+
+
+def _fmt(v, digits=1):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _ci(ci):
+    return f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "–"
+
+
+def to_markdown(rows: list[dict]) -> str:
+    head = ("| method | model | seeds | win rate % [95% CI] | n | judge acc % [95% CI] | n | mean len (tok) "
+            "| tokens generated | judge calls | wall s |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['model']} | {r['seeds']} | {_fmt(r['win_rate'])} {_ci(r['win_rate_ci'])} "
+            f"| {_fmt(r['n_eval'])} | {_fmt(r.get('judge_acc'))} {_ci(r.get('judge_acc_ci')) if r.get('judge_acc') is not None else ''} "
+            f"| {_fmt(r.get('n_judge'))} | {_fmt(r['mean_len_tokens'])} | {_fmt(r['tokens_generated'], 0)} "
+            f"| {_fmt(r['judge_calls'], 0)} | {_fmt(r['wall_s'], 0)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (json.dumps(v) if isinstance(v, list) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def format_row(metrics: dict) -> str:
+    s = metrics["summary"]
+    text = f"{metrics['method']}: win rate {s['win_rate']:.1f}% {_ci(s.get('win_rate_ci'))} (n={s.get('n')})"
+    if s.get("judge"):
+        text += f", judge acc {s['judge']['accuracy']:.1f}% {_ci(s['judge'].get('accuracy_ci'))}"
+    return text + f", wall {metrics['cost'].get('wall_s', 0):.0f}s"
+
+
+def write_leaderboard(run_dirs, out_dir: Path, command: str) -> str:
+    from .store import atomic_write_text
+
+    rows = leaderboard_rows(load_metrics(run_dirs))
+    md = to_markdown(rows)
+    note = (f"\nWin rate: greedy outputs vs the reference outputs, judged by the annotator; ties count "
+            f"half; 95% bootstrap CI (one seed) or t-interval across seeds. Regenerate: `{command}`\n")
+    atomic_write_text(out_dir / "leaderboard.md", md + note)
+    atomic_write_text(out_dir / "leaderboard.csv", to_csv(rows))
+    return md
+
+
+class LeaderboardCallback(Callback):
+    """At the end of a multirun, print the leaderboard of its jobs and write it next to the runs."""
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        sweep = Path(config.hydra.sweep.dir)
+        listing = sweep / "runs.txt"
+        if not listing.exists():
+            return
+        run_dirs = list(dict.fromkeys(l.strip() for l in listing.read_text().splitlines() if l.strip()))
+        command = "selfalign " + " ".join(config.hydra.overrides.task)
+        md = write_leaderboard(run_dirs, sweep, command.strip())
+        root = Path(config.store.root).expanduser()
+        write_leaderboard(run_dirs, root, command.strip())
+        print("\n" + md + f"\nLeaderboard written to {sweep}/leaderboard.md and .csv "
+              f"(latest also at {root}/leaderboard.md)\n", flush=True)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="selfalign-report",
+                                     description="Build a leaderboard from run directories.")
+    parser.add_argument("runs", nargs="+", help="run directories, or folders to search for metrics.json")
+    parser.add_argument("--out", default="results", help="where leaderboard.md/.csv are written")
+    args = parser.parse_args(argv)
+    run_dirs = []
+    for p in map(Path, args.runs):
+        if not p.exists():
+            print(f"selfalign-report: error: {p} does not exist", file=sys.stderr)
+            sys.exit(2)
+        run_dirs += [m.parent for m in sorted(p.rglob("metrics.json"))]
+    if not run_dirs:
+        print(f"selfalign-report: error: no metrics.json under {args.runs}; run `selfalign` first", file=sys.stderr)
+        sys.exit(2)
+    md = write_leaderboard(run_dirs, Path(args.out), "selfalign-report " + " ".join(args.runs) + f" --out {args.out}")
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

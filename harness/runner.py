@@ -1,0 +1,99 @@
+"""One job: validate the config, open (or resume) the run directory, run the method, write
+metrics.json, and register the run with the sweep so the leaderboard can find it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from . import provenance
+from .config import validate_config
+from .context import RunContext
+from .data.provider import DataProvider
+from .errors import ConfigError
+from .judges.templates import TEMPLATES
+from .registry import get_method
+from .store import RunStore, atomic_write_text, run_dir_for
+
+log = logging.getLogger("selfalign")
+
+
+def method_config(entry, node):
+    """The method's knobs as its dataclass, type-checked by OmegaConf and range-checked by
+    the dataclass's validate()."""
+    if entry.config is None:
+        return node
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(entry.config), node)
+        obj = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"Invalid method config for {entry.name!r}: {str(e).splitlines()[0]} "
+                          f"See conf/method/{entry.name}.yaml for the valid keys.") from None
+    return obj.validate() if hasattr(obj, "validate") else obj
+
+
+def _sweep_dir() -> Path | None:
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+        return Path(hc.sweep.dir) if hc.mode == RunMode.MULTIRUN else None
+    except (ValueError, ImportError):
+        return None
+
+
+def register_with_sweep(run_dir: Path) -> None:
+    sweep = _sweep_dir()
+    if sweep is None:
+        return
+    sweep.mkdir(parents=True, exist_ok=True)
+    with open(sweep / "runs.txt", "a", encoding="utf-8") as f:
+        f.write(str(run_dir.resolve()) + "\n")
+
+
+def run_job(cfg: DictConfig) -> Path:
+    from .cli import setup_logging
+    from .models.loading import load_policy, resolve_device
+    from .sampling.hf import HFSampler
+
+    validate_config(cfg)
+    entry = get_method(cfg.method.name)
+    mcfg = method_config(entry, cfg.method)
+    if cfg.threads:
+        torch.set_num_threads(int(cfg.threads))
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    store = RunStore(run_dir_for(resolved, cfg.store.root))
+    setup_logging(store.run_dir)
+    resumed = store.completed_stages()
+    log.info("%s run dir: %s%s", entry.name, store.run_dir,
+             f" (resuming after {len(resumed)} finished stages)" if resumed else "")
+    atomic_write_text(store.run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    store.write_json("provenance.json", provenance.collect(int(cfg.seed), TEMPLATES))
+
+    device = resolve_device(cfg.device)
+    template = getattr(getattr(mcfg, "judge", None), "template", "rubric_additive_v1")
+    data = DataProvider(cfg.data, judge_template=template)
+    ctx = RunContext(
+        cfg, mcfg, store, data,
+        policy_factory=lambda: load_policy(cfg.model, cfg.store.cache, device, data, progress=cfg.progress),
+        sampler_factory=lambda policy: HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress),
+    )
+    start = time.perf_counter()
+    summary = entry.run(ctx)
+    metrics = {
+        "method": entry.name, "model": cfg.model.name, "seed": int(cfg.seed), "has_judge": entry.has_judge,
+        "run_dir": str(store.run_dir), "summary": summary, "iterations": ctx.iterations,
+        "cost": ctx.total_cost(), "eval_cost": ctx.total_cost(evaluation=True),
+        "wall_s_this_invocation": time.perf_counter() - start,
+    }
+    store.write_json("metrics.json", metrics)
+    register_with_sweep(store.run_dir)
+    from .report import format_row
+    log.info("done: %s", format_row(metrics))
+    return store.run_dir

@@ -1,0 +1,3 @@
+"""The sampling core: one Sampler protocol, interchangeable backends."""
+
+from .base import Completion, Sampler, SamplingParams  # noqa: F401

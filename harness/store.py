@@ -1,0 +1,123 @@
+"""The run directory: one folder per resolved config, every stage's output persisted atomically.
+
+Same command → same folder, so re-running a killed command finds the stages already done and
+resumes at the first unfinished one. A stage is done once its `_done.json` marker exists; the
+marker is written last, after every output file has been renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+# Keys that change where or how a run is shown, not what it computes.
+_NOT_IN_IDENTITY = ("store", "progress", "threads")
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def config_hash(cfg_dict: dict, length: int = 10) -> str:
+    identity = {k: v for k, v in cfg_dict.items() if k not in _NOT_IN_IDENTITY}
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:length]
+
+
+def run_dir_for(cfg_dict: dict, root: str | os.PathLike) -> Path:
+    method = cfg_dict["method"]["name"]
+    model = cfg_dict["model"]["name"]
+    return Path(root).expanduser() / method / model / f"seed{cfg_dict['seed']}-{config_hash(cfg_dict)}"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def atomic_write_jsonl(path: Path, rows: Iterable[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in rows))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class AtomicDir:
+    """Context manager yielding a temporary folder that is renamed to `final` on success."""
+
+    def __init__(self, final: Path):
+        self.final = Path(final)
+
+    def __enter__(self) -> Path:
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}."))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+        if self.final.exists():
+            shutil.rmtree(self.final)
+        os.replace(self.tmp, self.final)
+        return False
+
+
+class RunStore:
+    """Files of one run. Stage names may contain '/' (e.g. 'iter1/sample')."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.run_dir / "stages" / stage
+
+    def is_done(self, stage: str) -> bool:
+        return (self.stage_dir(stage) / "_done.json").exists()
+
+    def done_info(self, stage: str) -> dict:
+        return json.loads((self.stage_dir(stage) / "_done.json").read_text())
+
+    def mark_done(self, stage: str, info: dict) -> None:
+        atomic_write_json(self.stage_dir(stage) / "_done.json", info)
+
+    def clear_stage(self, stage: str) -> None:
+        """Remove the leftovers of a stage that was interrupted before its marker was written."""
+        d = self.stage_dir(stage)
+        if d.exists() and not self.is_done(stage):
+            shutil.rmtree(d)
+
+    def completed_stages(self) -> list[str]:
+        root = self.run_dir / "stages"
+        if not root.exists():
+            return []
+        found = [p.parent.relative_to(root).as_posix() for p in root.rglob("_done.json")]
+        return sorted(found, key=lambda s: self.done_info(s).get("order", 0))
+
+    # files at the run's top level (config, provenance, metrics)
+    def write_json(self, name: str, obj: Any) -> None:
+        atomic_write_json(self.run_dir / name, obj)
+
+    def read_json(self, name: str) -> Any:
+        return json.loads((self.run_dir / name).read_text())

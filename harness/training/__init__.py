@@ -1,0 +1,1 @@
+"""Training stages: preference losses and the trainers that use them."""

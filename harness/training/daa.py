@@ -1,0 +1,74 @@
+"""Direct alignment training (DPO / IPO / hinge / SimPO, optional NLL) on preference pairs.
+
+The reference log-probs are computed once, before the first step, with the reference network of
+the open training stage (adapter disabled, or the frozen copy of M_t): the reference never moves.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..records import PreferencePair
+from .batching import ordered_batches, pad_batch
+from .loop import optimise
+from .losses import REFERENCE_FREE_LOSSES, daa_loss, sequence_logps
+
+
+def _pair_sequences(policy, pairs, max_length):
+    seqs = []
+    for p in pairs:
+        for answer in (p.chosen, p.rejected):
+            seqs.append(policy.encode_example(p.prompt, answer, max_length))
+    return seqs  # [c0, r0, c1, r1, ...]
+
+
+def response_logps(model, policy, seqs, idx, normalise: str):
+    """Summed (or mean) log-probs of the response tokens of seqs[idx], plus token counts."""
+    ids, labels, att = pad_batch([seqs[i][0] for i in idx], [seqs[i][1] for i in idx],
+                                 policy.tokenizer.pad_token_id, policy.device)
+    logits = model(input_ids=ids, attention_mask=att).logits[:, :-1]
+    target = labels[:, 1:]
+    mask = (target != -100).long()
+    return sequence_logps(logits, target, mask, normalise=normalise)
+
+
+@torch.no_grad()
+def _reference_logps(policy, seqs, normalise, batch_size):
+    out = torch.zeros(len(seqs))
+    with policy.reference() as ref:
+        for idx in ordered_batches([len(s[0]) for s in seqs], batch_size):
+            logps, _ = response_logps(ref, policy, seqs, idx, normalise)
+            out[idx] = logps.float().cpu()
+    return out
+
+
+def train_daa(policy, pairs: list[PreferencePair], dcfg, tcfg, max_length: int, seed: int,
+              desc: str = "daa", progress: bool = True) -> dict:
+    """dcfg: loss, beta, gamma, nll_weight, normalise. tcfg: TrainConfig-like optimiser knobs."""
+    seqs = _pair_sequences(policy, pairs, max_length)
+    reference_free = dcfg.loss in REFERENCE_FREE_LOSSES
+    normalise = "mean" if reference_free else dcfg.normalise
+    model = policy.begin_training()
+    try:
+        ref = None if reference_free else _reference_logps(policy, seqs, normalise, tcfg.batch_size * 2)
+
+        def batch_loss(pair_idx):
+            idx = [j for i in pair_idx for j in (2 * i, 2 * i + 1)]
+            logps, counts = response_logps(model, policy, seqs, idx, normalise)
+            chosen, rejected = logps[0::2], logps[1::2]
+            chosen_nll = None
+            if dcfg.nll_weight > 0:
+                summed = chosen if normalise == "sum" else chosen * counts[0::2]
+                chosen_nll = -summed / counts[0::2].clamp(min=1)
+            ref_c = ref[[2 * i for i in pair_idx]].to(policy.device) if ref is not None else None
+            ref_r = ref[[2 * i + 1 for i in pair_idx]].to(policy.device) if ref is not None else None
+            out = daa_loss(dcfg.loss, policy_chosen_logps=chosen, policy_rejected_logps=rejected,
+                           ref_chosen_logps=ref_c, ref_rejected_logps=ref_r, beta=dcfg.beta,
+                           gamma=dcfg.gamma, chosen_nll=chosen_nll, nll_weight=dcfg.nll_weight)
+            return out.loss, {"reward_accuracy": out.reward_accuracy, "margin": out.margin}
+
+        stats = optimise(model, len(pairs), batch_loss, tcfg, seed, desc, progress)
+    finally:
+        policy.end_training()
+    stats["pairs"] = len(pairs)
+    return stats

@@ -1,0 +1,244 @@
+"""Deterministic dataset generators for the embedded world.
+
+Every split draws from its own random stream (seeded with f"{seed}:{split}"), and held-out splits
+draw from their own problem pools: each problem (family + payload, whatever the phrasing) is
+hashed into the training, evaluation or judge-test pool. So evaluation prompts and judge test
+pairs can never repeat a training instruction, at any dataset size.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from harness.errors import ConfigError
+from harness.records import LabelledPair, PreferencePair, PromptRecord, SFTExample
+
+from .families import FAMILY_NAMES, Family, Task, get_family
+from .filler import FILLER_SENTENCES, add_filler
+from .oracle import grade, justify, rubric_for
+from .words import WORDS
+
+TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
+# Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
+SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL}
+_MIN_GAP = 0.05  # judge test pairs need a clear winner, not a rounding-level one
+
+
+def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(
+            f"world.{name} = {value!r} is out of range: expected a number in [{low}, {high}] "
+            f"({meaning}). Set world.{name} to a value in that range."
+        )
+
+
+@dataclass
+class WorldConfig:
+    families: list[str] = field(default_factory=lambda: list(FAMILY_NAMES))
+    verbosity: float = 0.0  # P(a generated good response gets 1-2 filler sentences)
+    label_noise: float = 0.0  # P(a preference pair's chosen/rejected are swapped)
+    reference_accuracy: float = 0.5  # P(an eval reference is the gold answer)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "WorldConfig":
+        names = self.families
+        if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+            raise ConfigError(
+                f"world.families = {names!r} is not a non-empty list of family names; valid "
+                f"names are {', '.join(FAMILY_NAMES)}. List at least one of them."
+            )
+        unknown = [n for n in names if n not in FAMILY_NAMES]
+        if unknown:
+            raise ConfigError(
+                f"world.families has unknown family name(s) {unknown}; valid names are "
+                f"{', '.join(FAMILY_NAMES)}. Remove or correct the unknown names."
+            )
+        self.families = list(names)
+        _check_fraction("verbosity", self.verbosity, 0.0, 1.0, "probability of filler")
+        _check_fraction("label_noise", self.label_noise, 0.0, 0.5, "probability of a swap")
+        _check_fraction("reference_accuracy", self.reference_accuracy, 0.0, 1.0,
+                        "probability a reference is correct")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
+            raise ConfigError(f"world.seed = {self.seed!r} is not an integer; set an integer seed.")
+        return self
+
+
+def pool_of(task: Task) -> int:
+    bucket = zlib.crc32(task.key().encode()) % 20
+    return TRAIN_POOL if bucket < 14 else EVAL_POOL if bucket < 17 else JUDGE_POOL
+
+
+def _rng(cfg: WorldConfig, split: str) -> random.Random:
+    return random.Random(f"{cfg.seed}:{split}")
+
+
+def _tasks(cfg: WorldConfig, split: str, n) -> Iterator[tuple[int, Task, Family, random.Random]]:
+    """Yield n (index, task, family, rng) from the split's pool, cycling through the families."""
+    cfg.validate()
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ConfigError(f"Dataset size n = {n!r} is invalid: expected an integer >= 0.")
+    rng, pool = _rng(cfg, split), SPLIT_POOLS.get(split, TRAIN_POOL)
+    families = [get_family(name) for name in cfg.families]
+    for i in range(n):
+        family = families[i % len(families)]
+        for _ in range(100_000):
+            task = family.make(rng)
+            if pool_of(task) == pool:
+                break
+        else:  # only reachable if a family's problem space were far too small to split
+            raise RuntimeError(f"World family {family.name!r} has no problems in pool {pool}.")
+        yield i, task, family, rng
+
+
+def _good(cfg: WorldConfig, task: Task, rng: random.Random) -> str:
+    verbose = rng.random() < cfg.verbosity
+    return add_filler(task.gold, rng, rng.randint(1, 2)) if verbose else task.gold
+
+
+def make_prompts(cfg: WorldConfig, split: str, n: int) -> list[PromptRecord]:
+    out = []
+    for i, task, family, rng in _tasks(cfg, split, n):
+        reference = None
+        if SPLIT_POOLS.get(split) == EVAL_POOL:
+            correct = rng.random() < cfg.reference_accuracy
+            reference = task.gold if correct else family.perturb(task, rng)
+        out.append(PromptRecord(
+            id=f"{split}-{i}", instruction=task.instruction, family=task.family,
+            reference=reference, gold=task.gold,
+            meta={"family": task.family, "payload": task.payload},
+        ))
+    return out
+
+
+def ift_examples(cfg: WorldConfig, n: int) -> list[SFTExample]:
+    return [SFTExample(task.instruction, _good(cfg, task, rng), "ift")
+            for _, task, _, rng in _tasks(cfg, "ift", n)]
+
+
+def _eft_response(task: Task, family: Family, rng: random.Random, target: int) -> str:
+    if target == 0:
+        answer = ""
+    elif target == 5:
+        answer = task.gold
+    else:
+        # Some families cannot reach every score (a number is either exact or below 0.8), so
+        # keep the closest of a few tries rather than looping forever.
+        best, best_gap = "", 99
+        for _ in range(5):
+            candidate = family.perturb(task, rng)
+            gap = abs(rubric_for(task, candidate)[1] - target)
+            if gap < best_gap:
+                best, best_gap = candidate, gap
+            if gap == 0:
+                break
+        answer = best
+    # Filler at the same rate at every score, so the judge data itself has no length signal.
+    return add_filler(answer, rng, rng.randint(1, 2)) if rng.random() < 0.25 else answer
+
+
+def eft_cases(cfg: WorldConfig, n: int) -> list[tuple[Task, str, str]]:
+    """(task, response, review) triples behind eft_examples, kept for inspection and tests."""
+    out = []
+    for _, task, family, rng in _tasks(cfg, "eft", n):
+        response = _eft_response(task, family, rng, rng.randrange(6))
+        out.append((task, response, justify(task, response, grade(task, response))))
+    return out
+
+
+def eft_examples(cfg: WorldConfig, n: int,
+                 render_prompt: Callable[[str, str], str]) -> list[SFTExample]:
+    """Judge training data: render_prompt(instruction, response) -> a review ending 'Score: k'."""
+    return [SFTExample(render_prompt(task.instruction, response), review, "eft")
+            for task, response, review in eft_cases(cfg, n)]
+
+
+def _distinct_pair(task: Task, family: Family, rng: random.Random,
+                   good: str, min_gap: float) -> tuple[str, float, str, float]:
+    """Two responses of clearly different quality: (better, q_better, worse, q_worse)."""
+    a = good if rng.random() < 0.5 else family.perturb(task, rng)
+    qa = grade(task, a)
+    for _ in range(20):
+        b = family.perturb(task, rng)
+        qb = grade(task, b)
+        if abs(qa - qb) >= min_gap:
+            return (a, qa, b, qb) if qa > qb else (b, qb, a, qa)
+    b = family.perturb(task, rng)  # gold always beats a perturbation
+    return good, 1.0, b, grade(task, b)
+
+
+def preference_pairs(cfg: WorldConfig, n: int) -> list[PreferencePair]:
+    out = []
+    for i, task, family, rng in _tasks(cfg, "pref", n):
+        chosen, qc, rejected, qr = _distinct_pair(task, family, rng, _good(cfg, task, rng), 1e-6)
+        flipped = rng.random() < cfg.label_noise
+        if flipped:
+            chosen, qc, rejected, qr = rejected, qr, chosen, qc
+        out.append(PreferencePair(
+            prompt_id=f"pref-{i}", prompt=task.instruction, chosen=chosen, rejected=rejected,
+            chosen_score=qc, rejected_score=qr, source="world",
+            meta={"flipped": flipped, "chosen_quality": qc, "rejected_quality": qr,
+                  "family": task.family},
+        ))
+    return out
+
+
+def _balanced_flags(rng: random.Random, n: int) -> list[bool]:
+    flags = [i < n // 2 for i in range(n)]
+    rng.shuffle(flags)
+    return flags
+
+
+def _pad_longer(text: str, other: str, rng: random.Random) -> str:
+    text = add_filler(text, rng, rng.randint(1, 2))
+    while len(text) <= len(other):
+        text = add_filler(text, rng, 1)
+    return text
+
+
+def judge_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
+    """Held-out pairs; the better one is first in exactly half, and filler makes the worse one
+    longer in exactly half (the better one longer in the rest), so length bias is measurable."""
+    layout = _rng(cfg, "judge_test:layout")
+    better_first, worse_longer = _balanced_flags(layout, n), _balanced_flags(layout, n)
+    out = []
+    for i, task, family, rng in _tasks(cfg, "judge_test", n):
+        better, qb, worse, qw = _distinct_pair(task, family, rng, task.gold, _MIN_GAP)
+        if worse_longer[i]:
+            worse = _pad_longer(worse, better, rng)
+        else:
+            better = _pad_longer(better, worse, rng)
+        first, second = (better, worse) if better_first[i] else (worse, better)
+        out.append(LabelledPair(
+            prompt_id=f"judge_test-{i}", prompt=task.instruction, response_a=first,
+            response_b=second, label=0 if better_first[i] else 1,
+            scores=[qb, qw] if better_first[i] else [qw, qb],
+        ))
+    return out
+
+
+def corpus_texts(cfg: WorldConfig, n: int) -> list[str]:
+    """Tokenizer training text covering every kind of string the world produces."""
+    out = []
+    for i, task, family, rng in _tasks(cfg, "corpus", n):
+        kind = i % 6
+        if kind == 0:
+            out.append(task.instruction)
+        elif kind == 1:
+            out.append(_good(cfg, task, rng))
+        elif kind == 2:
+            wrong = family.perturb(task, rng)
+            out.append(f"{wrong}\n{justify(task, wrong, grade(task, wrong))}")
+        elif kind == 3:
+            out.append(justify(task, task.gold, 1.0))
+        elif kind == 4:
+            out.append(" ".join(rng.sample(FILLER_SENTENCES, 3)))
+        else:
+            out.append(" ".join(rng.sample(WORDS, 8)))
+    return out

@@ -1,0 +1,91 @@
+"""Self-Rewarding Language Models (Yuan et al., 2024).
+
+M1 = the base fine-tuned on IFT + EFT data. For t = 1..T:
+    prompts_t   ← a fresh batch of training prompts (dataset, or self-instruct from M_t)
+    samples     ← N responses per prompt from M_t          (T=0.7, top_p=0.9)
+    judgments   ← M_t judges each response K times with the additive 5-point rubric; the score
+                  is the mean of the judgments that parse to a value in [0, 5]
+    pairs       ← chosen = highest score, rejected = lowest; drop ties and prompts with < 2
+                  valid scores
+    M_{t+1}     ← DPO(β=0.1) from M_t, reference = M_t
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from harness import stages
+from harness.config import check
+from harness.judges.rubric import RubricJudge, RubricJudgeConfig
+from harness.pairs import max_min_pairs
+from harness.prompts import fresh_prompts
+from harness.registry import register_method
+from harness.sampling.base import SamplingParams
+from harness.training.daa_config import DAAConfig
+
+
+@dataclass
+class SelfRewardingConfig:
+    name: str = "self_rewarding"
+    iterations: int = 2
+    prompts_per_iteration: int = 64
+    new_prompts: str = "dataset"  # dataset | self_instruct
+    n_samples: int = 4
+    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32))
+    judge: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)
+    min_valid: int = 2
+    daa: DAAConfig = field(default_factory=DAAConfig)
+
+    def validate(self):
+        check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
+        check(self.prompts_per_iteration, self.prompts_per_iteration >= 1, "method.prompts_per_iteration", "a positive count")
+        check(self.new_prompts, self.new_prompts in ("dataset", "self_instruct"), "method.new_prompts", "dataset or self_instruct")
+        check(self.n_samples, self.n_samples >= 2, "method.n_samples", "at least 2 responses per prompt (a pair needs two)")
+        check(self.judge.k, self.judge.k >= 1, "method.judge.k", "at least 1 judgment per response")
+        check(self.min_valid, self.min_valid >= 2, "method.min_valid", "at least 2 validly scored responses")
+        self.sampling.validate("method.sampling")
+        SamplingParams(n=self.judge.k, temperature=self.judge.temperature, top_p=self.judge.top_p,
+                       max_new_tokens=self.judge.max_new_tokens).validate("method.judge")
+        self.daa.validate()
+        return self
+
+
+def iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result) -> dict:
+    raw = sum(len(j.raw) for j in judgments)
+    valid = sum(len(j.valid_scores) for j in judgments)
+    histogram = Counter(round(s) for j in judgments for s in j.valid_scores)
+    n_tokens = {(s.prompt_id, s.index): s.n_tokens for s in samples}
+    return {
+        "iteration": t, "model": f"M{t + 1}", **pair_stats,
+        "parse_failure_rate": 1 - valid / raw if raw else None,
+        "responses_without_valid_score": sum(j.score is None for j in judgments),
+        "score_histogram": {str(k): histogram.get(k, 0) for k in range(6)},
+        "mean_chosen_chars": sum(len(p.chosen) for p in pairs) / len(pairs) if pairs else None,
+        "mean_rejected_chars": sum(len(p.rejected) for p in pairs) / len(pairs) if pairs else None,
+        "mean_sample_tokens": sum(n_tokens.values()) / len(n_tokens) if n_tokens else None,
+        "train": train_stats, "eval": result,
+    }
+
+
+@register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True)
+def run(ctx) -> dict:
+    cfg = ctx.method_cfg
+    stages.seed_model(ctx, eft=True)
+    judge = RubricJudge(ctx.sampler, cfg.judge)  # always the current policy: M_t judges itself
+    result = stages.evaluate(ctx, "eval/M1", judge)
+    ctx.log_iteration({"iteration": 0, "model": "M1", "eval": result})
+
+    for t in range(1, cfg.iterations + 1):
+        it = f"iter{t}"
+        prompts = fresh_prompts(ctx, f"{it}/prompts", t, cfg.prompts_per_iteration, cfg.new_prompts)
+        samples = stages.sample(ctx, f"{it}/sample", prompts, SamplingParams(
+            n=cfg.n_samples, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
+            max_new_tokens=cfg.sampling.max_new_tokens))
+        judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
+        pairs, pair_stats = max_min_pairs(prompts, samples, judgments, min_valid=cfg.min_valid)
+        train_stats = stages.train_pairs(ctx, f"{it}/train", pairs, cfg.daa)  # reference = M_t
+        judge.sampler = ctx.sampler  # the judge follows the policy to M_{t+1}
+        result = stages.evaluate(ctx, f"eval/M{t + 1}", judge)
+        ctx.log_iteration(iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result))
+    return result

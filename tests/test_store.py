@@ -1,0 +1,59 @@
+"""Run directories: derived from the config, written atomically, resumable stage by stage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.store import AtomicDir, RunStore, atomic_write_json, config_hash, read_jsonl, run_dir_for
+
+
+def _cfg(**kw):
+    base = {"method": {"name": "sft"}, "model": {"name": "tiny"}, "seed": 0, "store": {"root": "a"}, "progress": True}
+    base.update(kw)
+    return base
+
+
+def test_same_config_same_directory_and_store_keys_do_not_matter(tmp_path):
+    a = run_dir_for(_cfg(), tmp_path)
+    b = run_dir_for(_cfg(store={"root": "elsewhere"}, progress=False), tmp_path)
+    assert a == b
+    assert run_dir_for(_cfg(seed=1), tmp_path) != a
+    assert run_dir_for(_cfg(method={"name": "dpo"}), tmp_path) != a
+    assert a.name.startswith("seed0-") and config_hash(_cfg()) in a.name
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path):
+    atomic_write_json(tmp_path / "x.json", {"a": 1})
+    assert json.loads((tmp_path / "x.json").read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_atomic_dir_discards_on_error(tmp_path):
+    with pytest.raises(RuntimeError):
+        with AtomicDir(tmp_path / "ckpt") as d:
+            (d / "w.bin").write_text("partial")
+            raise RuntimeError("killed")
+    assert not (tmp_path / "ckpt").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stage_markers_and_cleanup(tmp_path):
+    store = RunStore(tmp_path / "run")
+    d = store.stage_dir("iter1/sample")
+    d.mkdir(parents=True)
+    (d / "records.jsonl").write_text('{"half": ')  # an interrupted stage
+    assert not store.is_done("iter1/sample")
+    store.clear_stage("iter1/sample")
+    assert not d.exists()
+    store.mark_done("iter1/sample", {"order": 1})
+    store.mark_done("iter1/judge", {"order": 2})
+    assert store.completed_stages() == ["iter1/sample", "iter1/judge"]
+
+
+def test_read_jsonl_round_trip(tmp_path):
+    from harness.store import atomic_write_jsonl
+
+    atomic_write_jsonl(tmp_path / "r.jsonl", [{"a": 1}, {"b": [1, 2]}])
+    assert read_jsonl(tmp_path / "r.jsonl") == [{"a": 1}, {"b": [1, 2]}]
