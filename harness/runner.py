@@ -79,6 +79,7 @@ def run_job(cfg: DictConfig) -> Path:
     device = resolve_device(cfg.device)
     template = getattr(getattr(mcfg, "judge", None), "template", "rubric_additive_v1")
     data = DataProvider(cfg.data, judge_template=template)
+    data.check_local_files()
     ctx = RunContext(
         cfg, mcfg, store, data,
         policy_factory=lambda: load_policy(cfg.model, cfg.store.cache, device, data, progress=cfg.progress),

@@ -23,6 +23,16 @@ class DataProvider:
         families = knobs.pop("families", None) or None
         self.world = WorldConfig(families=families, **knobs) if families else WorldConfig(**knobs)
 
+    def check_local_files(self) -> None:
+        """Reads every configured local file once, so a malformed row fails the run before any
+        compute is spent on it."""
+        kinds = {"train_prompts_path": PromptRecord, "eval_prompts_path": PromptRecord, "ift_path": SFTExample,
+                 "eft_path": SFTExample, "preference_pairs_path": PreferencePair, "judge_pairs_path": LabelledPair}
+        for key, cls in kinds.items():
+            path = getattr(self.dcfg, key)
+            if path:
+                load_local(path, cls)
+
     def world_identity(self) -> dict:
         return {"families": list(self.world.families), "seed": self.world.seed}
 

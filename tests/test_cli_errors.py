@@ -1,0 +1,53 @@
+"""Bad input gets a one-paragraph error and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import FAST, run_cli
+
+
+def _assert_clean_error(proc, *needles):
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    flat = " ".join(proc.stderr.split())  # the message is wrapped for the terminal
+    for n in needles:
+        assert n in flat, proc.stderr[-2000:]
+
+
+def test_unknown_method_lists_methods_and_suggests(tmp_path, cache_dir):
+    proc = run_cli(["method=self_rewardin"], tmp_path / "runs", cache_dir, timeout=120)
+    _assert_clean_error(proc, "Unknown method 'self_rewardin'", "Did you mean 'self_rewarding'", "dpo, self_rewarding, sft")
+
+
+def test_unknown_method_in_a_sweep_list(tmp_path, cache_dir):
+    proc = run_cli(["-m", "method=sft,dpoo"], tmp_path / "runs", cache_dir, timeout=120)
+    _assert_clean_error(proc, "Unknown method 'dpoo'", "Did you mean 'dpo'")
+
+
+def test_missing_model_path(tmp_path, cache_dir):
+    proc = run_cli(["method=sft", "model=hf", f"model.path={tmp_path}/no/such/model", *FAST], tmp_path / "runs",
+                   cache_dir, timeout=120)
+    _assert_clean_error(proc, "does not exist", "no/such/model")
+
+
+@pytest.mark.parametrize("override, key", [
+    ("method.n_samples=-4", "method.n_samples=-4"),
+    ("method.daa.beta=0", "method.daa.beta=0"),
+    ("method.sampling.temperature=-1", "method.sampling.temperature=-1"),
+])
+def test_out_of_range_values(tmp_path, cache_dir, override, key):
+    proc = run_cli(["method=self_rewarding", override, *FAST], tmp_path / "runs", cache_dir, timeout=120)
+    _assert_clean_error(proc, key, "expected")
+
+
+def test_malformed_local_dataset_row(tmp_path, cache_dir):
+    bad = tmp_path / "pairs.jsonl"
+    rows = [{"prompt": "What is 1 plus 1?", "chosen": "2", "rejected": "3"},
+            {"prompt": "What is 2 plus 2?", "chosen": "4"}]
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    proc = run_cli(["method=dpo", f"data.preference_pairs_path={bad}", *FAST], tmp_path / "runs", cache_dir,
+                   timeout=300)
+    _assert_clean_error(proc, "pairs.jsonl", "row 2", "'rejected'")
