@@ -11,13 +11,20 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
 
-def _from_dict(cls, row: dict):
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in row.items() if k in names})
+class Record:
+    """JSON round-trip shared by every record: unknown keys in a row are ignored."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names})
 
 
 @dataclass
-class PromptRecord:
+class PromptRecord(Record):
     """An instruction to answer. `reference` is a reference output (for win rates), `gold` the
     programmatically correct answer when the source has one (the embedded world)."""
 
@@ -28,16 +35,9 @@ class PromptRecord:
     gold: Optional[str] = None
     meta: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "PromptRecord":
-        return _from_dict(cls, row)
-
 
 @dataclass
-class SFTExample:
+class SFTExample(Record):
     """A supervised example: the prompt (user turn) and the target (assistant turn).
     `kind` tells IFT (instruction following) from EFT (evaluation fine-tuning) data."""
 
@@ -45,16 +45,9 @@ class SFTExample:
     response: str
     kind: str = "ift"
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "SFTExample":
-        return _from_dict(cls, row)
-
 
 @dataclass
-class Sample:
+class Sample(Record):
     """One sampled completion for a prompt."""
 
     prompt_id: str
@@ -63,16 +56,9 @@ class Sample:
     n_tokens: int
     finish_reason: str  # "stop" (end of turn) or "length" (hit max_new_tokens)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "Sample":
-        return _from_dict(cls, row)
-
 
 @dataclass
-class Judgment:
+class Judgment(Record):
     """A pointwise judgment of one response. `score` is None when the judge failed (parse failure
     or no valid sample); `raw` keeps every judge output so failures can be inspected."""
 
@@ -86,16 +72,9 @@ class Judgment:
     def parsed(self) -> bool:
         return self.score is not None
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "Judgment":
-        return _from_dict(cls, row)
-
 
 @dataclass
-class PreferencePair:
+class PreferencePair(Record):
     """A preference pair (x, y_w, y_l) ready for a DAA loss."""
 
     prompt_id: str
@@ -107,16 +86,9 @@ class PreferencePair:
     source: str = "offline"
     meta: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "PreferencePair":
-        return _from_dict(cls, row)
-
 
 @dataclass
-class LabelledPair:
+class LabelledPair(Record):
     """A judge test pair: two responses to one prompt and which is better (0 = first, 1 = second).
     `scores` holds reference quality scores when the source has them."""
 
@@ -126,13 +98,6 @@ class LabelledPair:
     response_b: str
     label: int
     scores: Optional[list] = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, row: dict) -> "LabelledPair":
-        return _from_dict(cls, row)
 
 
 def records_to_rows(records) -> list[dict[str, Any]]:
