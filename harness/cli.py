@@ -34,6 +34,8 @@ def _method_overrides(argv: list[str]) -> list[str]:
     for arg in argv:
         if arg.startswith(("method=", "+method=", "++method=")):
             value = arg.split("=", 1)[1]
+            if "(" in value or "*" in value:  # a Hydra sweep function (choice(...), glob(...)): Hydra checks it
+                continue
             names += [v.strip() for v in value.split(",") if v.strip()]
     return names
 

@@ -35,8 +35,8 @@ class TinyConfig:
     num_heads: int = 4
     intermediate_size: int = 384
     max_position: int = 512
-    pretrain_examples: int = 6000
-    pretrain_epochs: int = 3
+    pretrain_examples: int = 24000
+    pretrain_epochs: int = 2
     pretrain_lr: float = 3e-3
     pretrain_batch_size: int = 32
 
@@ -75,7 +75,7 @@ class SeedSFTConfig:
     """The seed model M1 shared by every method: SFT on IFT (+ EFT) data from the base model."""
 
     ift_examples: int = 1500
-    eft_examples: int = 1500
+    eft_examples: int = 3000
     train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-3, epochs=2, batch_size=32))
 
 
@@ -101,7 +101,7 @@ class DataConfig:
     judge_pairs_path: Optional[str] = None
     n_train_prompts: int = 2000
     n_eval_prompts: int = 200
-    n_judge_pairs: int = 150
+    n_judge_pairs: int = 100
     n_preference_pairs: int = 1000
 
 

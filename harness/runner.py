@@ -57,6 +57,18 @@ def register_with_sweep(run_dir: Path) -> None:
         f.write(str(run_dir.resolve()) + "\n")
 
 
+def record_provenance(store: RunStore, seed: int) -> None:
+    """The first invocation's provenance is kept; a resume appends its own, so a result made
+    across several invocations (and possibly code versions) says so."""
+    now = provenance.collect(seed, TEMPLATES)
+    path = store.run_dir / "provenance.json"
+    if path.exists():
+        first = store.read_json("provenance.json")
+        first.setdefault("resumed_by", []).append({k: now[k] for k in ("argv", "git", "packages")})
+        now = first
+    store.write_json("provenance.json", now)
+
+
 def run_job(cfg: DictConfig) -> Path:
     from .cli import setup_logging
     from .models.loading import load_policy, resolve_device
@@ -74,7 +86,7 @@ def run_job(cfg: DictConfig) -> Path:
     log.info("%s run dir: %s%s", entry.name, store.run_dir,
              f" (resuming after {len(resumed)} finished stages)" if resumed else "")
     atomic_write_text(store.run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
-    store.write_json("provenance.json", provenance.collect(int(cfg.seed), TEMPLATES))
+    record_provenance(store, int(cfg.seed))
 
     device = resolve_device(cfg.device)
     template = getattr(getattr(mcfg, "judge", None), "template", "rubric_additive_v1")

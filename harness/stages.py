@@ -3,6 +3,7 @@ evaluate. Each wraps one RunContext stage, so its output is persisted and a re-r
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from omegaconf import OmegaConf
@@ -30,18 +31,16 @@ def seed_model(ctx, eft: bool = True) -> dict:
            "eft": n_eft, "seed": int(cfg.seed), "template": ctx.data.judge_template}
 
     def build(out):
+        policy = ctx.policy  # loading (or first building) the base model is not M1's cost
+        start = time.perf_counter()
         examples: list[SFTExample] = ctx.data.ift(cfg.seed_sft.ift_examples) + (ctx.data.eft(n_eft) if n_eft else [])
-        stats = train_sft(ctx.policy, examples, cfg.seed_sft.train, cfg.model.max_length, seed=ctx.seed("seed_sft"),
+        stats = train_sft(policy, examples, cfg.seed_sft.train, cfg.model.max_length, seed=ctx.seed("seed_sft"),
                           desc="seed SFT (M1)", progress=ctx.progress)
-        ctx.policy.save(out)
+        policy.save(out)
         return {"stats": {k: v for k, v in stats.items() if k != "epochs"},
-                "cost": {"train_tokens": stats["train_tokens"]}}
+                "cost": {"train_tokens": stats["train_tokens"], "wall_s": time.perf_counter() - start}}
 
-    import time
-    start = time.perf_counter()
     folder, info = cached_folder(cfg.store.cache, "seed_sft", key, build)
-    info = dict(info)
-    info["cost"] = {**info.get("cost", {}), "wall_s": info.get("wall_s", time.perf_counter() - start)}
     return ctx.adopt_checkpoint("seed_sft", folder, info)
 
 

@@ -29,7 +29,7 @@ from harness.training.daa_config import DAAConfig
 class SelfRewardingConfig:
     name: str = "self_rewarding"
     iterations: int = 2
-    prompts_per_iteration: int = 64
+    prompts_per_iteration: int = 128
     new_prompts: str = "dataset"  # dataset | self_instruct
     n_samples: int = 4
     sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32))
@@ -61,6 +61,8 @@ def iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result)
         "parse_failure_rate": 1 - valid / raw if raw else None,
         "responses_without_valid_score": sum(j.score is None for j in judgments),
         "score_histogram": {str(k): histogram.get(k, 0) for k in range(6)},
+        # Identical texts can be scored apart by judge noise; such pairs carry no DPO signal.
+        "identical_text_pairs": sum(p.chosen == p.rejected for p in pairs),
         "mean_chosen_chars": sum(len(p.chosen) for p in pairs) / len(pairs) if pairs else None,
         "mean_rejected_chars": sum(len(p.rejected) for p in pairs) / len(pairs) if pairs else None,
         "mean_sample_tokens": sum(n_tokens.values()) / len(n_tokens) if n_tokens else None,

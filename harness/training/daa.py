@@ -71,4 +71,5 @@ def train_daa(policy, pairs: list[PreferencePair], dcfg, tcfg, max_length: int, 
     finally:
         policy.end_training()
     stats["pairs"] = len(pairs)
+    stats["train_tokens"] = sum(len(s[0]) for s in seqs) * tcfg.epochs
     return stats

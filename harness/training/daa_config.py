@@ -15,7 +15,7 @@ class DAAConfig:
     gamma: float = 0.0  # SimPO target margin; ignored by the other losses
     nll_weight: float = 0.0  # weight of the NLL term on the chosen response (0 = off)
     normalise: str = "sum"  # response log-probs summed or averaged per token (SimPO always averages)
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=5e-5, epochs=1, batch_size=16))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-4, epochs=1, batch_size=16))
 
     def validate(self, where: str = "method.daa") -> "DAAConfig":
         check(self.loss, self.loss in LOSS_TYPES, f"{where}.loss", f"one of {', '.join(LOSS_TYPES)}")
