@@ -6,6 +6,7 @@ skipped on a re-run once done, so a killed run resumes at its first unfinished s
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import time
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from .records import records_to_rows
-from .store import RunStore, read_jsonl
+from .store import AtomicDir, RunStore, atomic_write_json, atomic_write_jsonl, read_jsonl
 
 log = logging.getLogger("selfalign")
 
@@ -109,28 +110,23 @@ class RunContext:
         path = lambda d: d / "records.jsonl"  # noqa: E731
         if self.store.is_done(name):
             return [cls.from_dict(r) for r in read_jsonl(path(self.store.stage_dir(name)))]
-        from .store import atomic_write_jsonl
         return self._run(name, compute, lambda d, v: atomic_write_jsonl(path(d), records_to_rows(v)))
 
     def json(self, name: str, compute: Callable[[], dict]) -> dict:
-        from .store import atomic_write_json
-        import json as _json
         path = lambda d: d / "result.json"  # noqa: E731
         if self.store.is_done(name):
-            return _json.loads(path(self.store.stage_dir(name)).read_text())
+            return json.loads(path(self.store.stage_dir(name)).read_text())
         return self._run(name, compute, lambda d, v: atomic_write_json(path(d), v))
 
     def train(self, name: str, fit: Callable[[], dict]) -> dict:
         """A stage that changes the policy's weights: `fit()` trains self.policy in place and
         returns its stats; the weights are saved as the stage's checkpoint."""
-        import json as _json
         folder = lambda d: d / "checkpoint"  # noqa: E731
         if self.store.is_done(name):
             self._pending_checkpoint = folder(self.store.stage_dir(name))
-            return _json.loads((self.store.stage_dir(name) / "result.json").read_text())
+            return json.loads((self.store.stage_dir(name) / "result.json").read_text())
 
         def save(d: Path, stats: dict) -> None:
-            from .store import AtomicDir, atomic_write_json
             with AtomicDir(folder(d)) as tmp:
                 self.policy.save(tmp)
             atomic_write_json(d / "result.json", stats)
