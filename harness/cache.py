@@ -1,17 +1,20 @@
 """A content-addressed folder cache shared by runs (the tiny base model, converted GGUF models,
 seed SFT checkpoints). A folder is built in a temporary sibling and renamed into place, so a
-killed build leaves nothing half-written and concurrent builders cannot corrupt each other."""
+killed build leaves nothing half-written; when two builders race, the first rename wins and the
+other's copy is discarded, so a folder is never replaced under a process reading it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-from .store import AtomicDir, atomic_write_json, canonical_json
+from .store import atomic_write_json, canonical_json
 
 
 def key_hash(key: dict) -> str:
@@ -28,9 +31,19 @@ def cached_folder(root: str | Path, kind: str, key: dict, build: Callable[[Path]
     if folder.exists():  # a stale folder without its marker: rebuild
         shutil.rmtree(folder)
     start = time.perf_counter()
-    with AtomicDir(folder) as tmp:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
         info = dict(build(tmp) or {})
         info.setdefault("wall_s", time.perf_counter() - start)
         info["key"] = key
         atomic_write_json(tmp / "_build.json", info)
+        try:
+            os.rename(tmp, folder)  # fails if another builder finished first: theirs wins
+        except OSError:
+            if not info_path.exists():
+                raise
+            return folder, json.loads(info_path.read_text())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder, info

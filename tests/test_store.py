@@ -57,3 +57,22 @@ def test_read_jsonl_round_trip(tmp_path):
 
     atomic_write_jsonl(tmp_path / "r.jsonl", [{"a": 1}, {"b": [1, 2]}])
     assert read_jsonl(tmp_path / "r.jsonl") == [{"a": 1}, {"b": [1, 2]}]
+
+
+def test_cache_first_builder_wins_and_folder_is_never_replaced(tmp_path):
+    from harness.cache import cached_folder
+
+    def build(tag):
+        def _b(out):
+            (out / "w.txt").write_text(tag)
+            # a second builder finishes while this one is still building
+            if tag == "slow":
+                cached_folder(tmp_path, "m", {"k": 1}, build("fast"))
+            return {"tag": tag}
+        return _b
+
+    folder, info = cached_folder(tmp_path, "m", {"k": 1}, build("slow"))
+    assert info["tag"] == "fast" and (folder / "w.txt").read_text() == "fast"
+    assert [p.name for p in (tmp_path / "m").iterdir()] == [folder.name]  # no temp leftovers
+    again, info2 = cached_folder(tmp_path, "m", {"k": 1}, build("never"))
+    assert again == folder and info2["tag"] == "fast"
