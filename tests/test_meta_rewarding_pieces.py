@@ -1,0 +1,75 @@
+"""METHODS.md §2 fidelity checks for the shared Meta-Rewarding pieces, on hand tables:
+(1) length-controlled pair selection, (3) position-weighted Bradley–Terry, (4) equal-score judge
+pairs dropped, (5) the score-cap filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.judges.meta import (bradley_terry, drop_equal_score_pairs, position_weights, score_cap_filter,
+                                 weighted_win_matrix)
+from harness.pairs import length_controlled_pairs, max_min_pairs
+from harness.records import Judgment, PromptRecord, Sample
+
+# (score, length in tokens) per response of one prompt
+TABLE = {"A": (5.0, 10), "B": (5.0, 3), "C": (4.0, 2), "D": (1.0, 8), "E": (1.0, 12), "F": (2.0, 20)}
+
+
+def _inputs(table=TABLE):
+    prompts = [PromptRecord(id="p", instruction="q")]
+    samples = [Sample("p", i, name, n_tokens=length, finish_reason="stop") for i, (name, (_, length)) in enumerate(table.items())]
+    judgments = [Judgment("p", i, score=score) for i, (score, _) in enumerate(table.values())]
+    return prompts, samples, judgments
+
+
+@pytest.mark.parametrize("rho, expected", [(0.0, ("B", "E")), (0.25, ("C", "F")), (0.5, ("C", "F"))])
+def test_length_controlled_selection(rho, expected):
+    (pair,), stats = length_controlled_pairs(*_inputs(), rho=rho)
+    assert (pair.chosen, pair.rejected) == expected
+    assert stats["pairs_kept"] == 1
+
+
+def test_rho_zero_is_plain_max_min_by_score():
+    (lc,), _ = length_controlled_pairs(*_inputs(), rho=0.0)
+    (mm,), _ = max_min_pairs(*_inputs())
+    assert (lc.chosen_score, lc.rejected_score) == (mm.chosen_score, mm.rejected_score) == (5.0, 1.0)
+
+
+def test_length_controlled_drops_ties_and_same_response():
+    _, stats = length_controlled_pairs(*_inputs({"A": (3.0, 4), "B": (3.0, 5)}), rho=0.0)
+    assert stats["dropped_tie"] == 1
+    # ρ=0.5: both thresholds are 3; M (score 3) is the shortest "good" and the longest "bad".
+    _, stats = length_controlled_pairs(*_inputs({"A": (4.0, 10), "M": (3.0, 5), "Z": (2.0, 1)}), rho=0.5)
+    assert stats["dropped_same_response"] == 1 and stats["pairs_kept"] == 0
+    with pytest.raises(ConfigError, match="rho"):
+        length_controlled_pairs(*_inputs(), rho=0.7)
+
+
+# Meta-judge verdicts on three judgments, both orders; the meta-judge favours position 1.
+COMPARISONS = [(0, 1, 1), (1, 0, 1), (0, 2, 1), (2, 0, 1), (1, 2, 2), (2, 1, 1)]
+
+
+def test_position_weights_cancel_the_favoured_position():
+    w1, w2 = position_weights(COMPARISONS)
+    assert (w1, w2) == pytest.approx((1 / 6, 5 / 6))  # 5 of 6 wins went to position 1
+
+
+def test_weighted_bradley_terry_order():
+    wins = weighted_win_matrix(3, COMPARISONS)
+    assert wins[2][1] == pytest.approx(1 / 6 + 5 / 6)  # 2 beat 1 from both positions
+    assert wins[0][1] == pytest.approx(1 / 6) and wins[1][0] == pytest.approx(1 / 6)
+    strength = bradley_terry(wins)
+    assert strength[2] > strength[0] > strength[1]
+    assert sum(strength) == pytest.approx(3.0)
+
+
+def test_equal_score_judge_pairs_are_dropped():
+    assert drop_equal_score_pairs([(4.0, 2.0), (3.0, 3.0), (5.0, 4.5)]) == [0, 2]
+
+
+def test_score_cap_keeps_every_value_under_the_cap():
+    keep = score_cap_filter([5.0, 5.0, 5.0, 4.0, 3.0], cap=0.4)
+    assert keep == [0, 3, 4]
+    assert score_cap_filter([5.0, 4.0, 3.0], cap=0.4) == [0, 1, 2]
+    assert score_cap_filter([5.0, 5.0], cap=0.4) == []
