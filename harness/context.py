@@ -90,6 +90,10 @@ class RunContext:
     # -- stages -------------------------------------------------------------------------------
     def _run(self, name: str, compute: Callable, save: Callable[[Path, object], None], extra_cost: dict | None = None):
         self.store.clear_stage(name)
+        if self._pending_checkpoint is not None:
+            # A resumed run skipped training stages: load their weights before any stage computes,
+            # since a stage may reach the model only through a judge holding the sampler.
+            _ = self.policy
         seed_everything(self.seed(name))
         before = self._snapshot()
         start = time.perf_counter()

@@ -72,10 +72,17 @@ def iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result)
 
 @register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True)
 def run(ctx) -> dict:
-    cfg = ctx.method_cfg
     stages.seed_model(ctx, eft=True)
-    judge = RubricJudge(ctx.sampler, cfg.judge)  # always the current policy: M_t judges itself
-    result = stages.evaluate(ctx, "eval/M1", judge)
+    judge = RubricJudge(ctx.sampler, ctx.method_cfg.judge)  # always the current policy: M_t judges itself
+    return iterate(ctx, judge, judge_is_policy=True)
+
+
+def iterate(ctx, judge, judge_is_policy: bool) -> dict:
+    """The iterations after M1. With judge_is_policy the judge follows the policy to M_{t+1}
+    (self-rewarding); otherwise it is a fixed, separate judge (the online-DPO baseline)."""
+    cfg = ctx.method_cfg
+    eval_judge = judge if judge_is_policy else None
+    result = stages.evaluate(ctx, "eval/M1", eval_judge)
     ctx.log_iteration({"iteration": 0, "model": "M1", "eval": result})
 
     for t in range(1, cfg.iterations + 1):
@@ -87,7 +94,6 @@ def run(ctx) -> dict:
         judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
         pairs, pair_stats = max_min_pairs(prompts, samples, judgments, min_valid=cfg.min_valid)
         train_stats = stages.train_pairs(ctx, f"{it}/train", pairs, cfg.daa)  # reference = M_t
-        judge.sampler = ctx.sampler  # the judge follows the policy to M_{t+1}
-        result = stages.evaluate(ctx, f"eval/M{t + 1}", judge)
+        result = stages.evaluate(ctx, f"eval/M{t + 1}", eval_judge)
         ctx.log_iteration(iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result))
     return result

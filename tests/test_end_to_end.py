@@ -56,3 +56,27 @@ def test_self_rewarding_logs_every_iteration_metric(tmp_path, cache_dir):
     run = Path(m["run_dir"])
     samples = [json.loads(l) for l in (run / "stages/iter1/sample/records.jsonl").read_text().splitlines()]
     assert len(samples) == 24 and {s["finish_reason"] for s in samples} <= {"stop", "length"}
+
+
+def test_online_dpo_uses_the_fixed_oracle_judge(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    proc = run_cli(["method=online_dpo", *FAST, *FAST_SELF_REWARDING], runs, cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (m,) = _metrics(runs)
+    assert m["method"] == "online_dpo" and not m["has_judge"]
+    it = m["iterations"][1]
+    assert it["parse_failure_rate"] == 0.0  # the oracle grades every world prompt
+    assert m["cost"]["judge_calls"] == 6 * 4  # one oracle call per response
+    assert "judge" not in m["summary"]
+
+
+def test_oracle_judge_scores_world_prompts_and_fails_on_others():
+    from harness.judges.oracle import OracleJudge
+    from harness.world import WorldConfig, make_prompts
+
+    prompts = make_prompts(WorldConfig(seed=1), "prompts", 3)
+    judge = OracleJudge(prompts)
+    out = judge.score([prompts[0].instruction, prompts[1].instruction, "an unknown task"],
+                      [prompts[0].gold, "", "x"], ids=[("a", 0), ("b", 0), ("c", 0)])
+    assert [j.score for j in out] == [5.0, 0.0, None]
+    assert judge.judge_calls == 3

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import FAST, FAST_SELF_REWARDING, run_cli
 
 ARGS = ["method=self_rewarding", *FAST, *FAST_SELF_REWARDING]
@@ -23,7 +25,8 @@ def _results(runs: Path) -> tuple[dict, dict]:
     return m, outputs
 
 
-def test_killed_run_resumes_with_identical_results(tmp_path, cache_dir):
+@pytest.mark.parametrize("kill_after", ["iter1/sample", "eval/M2/win_rate"])
+def test_killed_run_resumes_with_identical_results(tmp_path, cache_dir, kill_after):
     reference_runs = tmp_path / "uninterrupted" / "runs"
     reference_runs.parent.mkdir()
     proc = run_cli(ARGS, reference_runs, cache_dir)
@@ -35,9 +38,10 @@ def test_killed_run_resumes_with_identical_results(tmp_path, cache_dir):
     env = {**os.environ, "SELFALIGN_RUNS": str(runs), "SELFALIGN_CACHE": str(cache_dir), "OMP_NUM_THREADS": "1"}
     child = subprocess.Popen([sys.executable, "-m", "harness.cli", *ARGS], env=env, cwd=runs.parent,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    # Kill it right after the sampling stage of iteration 1 is finished (between stages).
+    # Kill it right after a stage is finished (between stages). After eval/M2/win_rate, the next
+    # stage reaches the trained model only through the judge: its weights must be reloaded.
     deadline = time.time() + 300
-    while not list(runs.rglob("stages/iter1/sample/_done.json")):
+    while not list(runs.rglob(f"stages/{kill_after}/_done.json")):
         assert child.poll() is None, "the run ended before it could be killed"
         assert time.time() < deadline
         time.sleep(0.05)
@@ -54,6 +58,8 @@ def test_killed_run_resumes_with_identical_results(tmp_path, cache_dir):
     assert got["iterations"][1]["pairs_kept"] == expected["iterations"][1]["pairs_kept"]
     assert got["iterations"][1]["score_histogram"] == expected["iterations"][1]["score_histogram"]
     assert got["cost"]["judge_calls"] == expected["cost"]["judge_calls"]
+    assert got["summary"]["judge"]["accuracy"] == expected["summary"]["judge"]["accuracy"]
+    assert got["summary"]["judge"]["tie_rate"] == expected["summary"]["judge"]["tie_rate"]
     sample_stage = next(runs.rglob("stages/iter1/sample/_done.json"))
     assert json.loads(sample_stage.read_text())["order"] < json.loads(
         next(runs.rglob("stages/iter1/judge/_done.json")).read_text())["order"]
