@@ -17,7 +17,16 @@ RUBRIC_ADDITIVE_V1 = (
     "Write a one-line review, then finish with \"Score: <0-5>\"."
 )
 
-TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1}
+# Pairwise choice (Self-Judge's JSFT task): two responses, the answer is one letter after "Winner:".
+PAIRWISE_AB_V1 = (
+    "Two responses answer the same instruction. Decide which one is better.\n"
+    "Instruction: {instruction}\n"
+    "Response A: {response_a}\n"
+    "Response B: {response_b}\n"
+    "Reply with \"Winner: A\" or \"Winner: B\"."
+)
+
+TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1, "pairwise_ab_v1": PAIRWISE_AB_V1}
 
 
 def render(template_name: str, **fields) -> str:

@@ -298,3 +298,17 @@ __all__ = [
     "sequence_logps",
     "simpo_loss",
 ]
+
+
+def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
+                           student_ce_weight: float = 0.3, kl_weight: float = 2.0) -> torch.Tensor:
+    """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
+    CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S)), where T sees the
+    prompt WITH the reference and S WITHOUT it. T is detached inside the KL (stop-gradient), so
+    the KL term only pulls the reference-free view towards the reference-aware one."""
+    ce_t = F.cross_entropy(teacher_logits.float(), target)
+    ce_s = F.cross_entropy(student_logits.float(), target)
+    log_p_t = F.log_softmax(teacher_logits.detach().float(), dim=-1)
+    log_p_s = F.log_softmax(student_logits.float(), dim=-1)
+    kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean")
+    return ce_t + student_ce_weight * ce_s + kl_weight * kl

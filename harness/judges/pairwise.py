@@ -1,0 +1,39 @@
+"""Pairwise judgment pieces (Self-Judge): judge-augmented SFT examples in both orders, and the
+both-order score read from the A/B token probabilities at the answer position. Pure functions."""
+
+from __future__ import annotations
+
+import math
+
+from ..records import LabelledPair, SFTExample
+from .templates import render
+
+ANSWER_PREFIX = "Winner:"  # the fixed assistant prefix; the next token is " A" or " B"
+
+
+def jsft_examples(pair: LabelledPair, template: str = "pairwise_ab_v1") -> list[SFTExample]:
+    """Every labelled pair becomes two examples with the responses swapped and the label with them."""
+    better = pair.response_a if pair.label == 0 else pair.response_b
+    worse = pair.response_b if pair.label == 0 else pair.response_a
+    return [
+        SFTExample(prompt=render(template, instruction=pair.prompt, response_a=better, response_b=worse),
+                   response=f"{ANSWER_PREFIX} A", kind="judge"),
+        SFTExample(prompt=render(template, instruction=pair.prompt, response_a=worse, response_b=better),
+                   response=f"{ANSWER_PREFIX} B", kind="judge"),
+    ]
+
+
+def _ab_probs(logp_a: float, logp_b: float) -> tuple[float, float]:
+    """P(A), P(B) renormalised over the two answer tokens."""
+    m = max(logp_a, logp_b)
+    ea, eb = math.exp(logp_a - m), math.exp(logp_b - m)
+    return ea / (ea + eb), eb / (ea + eb)
+
+
+def both_order_scores(first_order: tuple[float, float], second_order: tuple[float, float]) -> tuple[float, float]:
+    """Scores of (y1, y2). first_order = (log P(A), log P(B)) with y1 shown as A; second_order the
+    same with y2 shown as A. score(y1) = (P(A | y1 first) + P(B | y1 second)) / 2."""
+    pa1, pb1 = _ab_probs(*first_order)
+    pa2, pb2 = _ab_probs(*second_order)
+    s1 = (pa1 + pb2) / 2
+    return s1, 1 - s1
