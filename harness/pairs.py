@@ -77,3 +77,35 @@ def length_controlled_pairs(prompts: list[PromptRecord], samples: list[Sample], 
     stats = {"prompts": len(prompts), "pairs_kept": len(pairs), "dropped_tie": dropped_tie,
              "dropped_invalid": dropped_invalid, "dropped_same_response": dropped_same}
     return pairs, stats
+
+
+SELECT_MODES = ("largest", "smallest", "middle")
+
+
+def select_by_margin(margins: list[float], ratio: float, mode: str = "largest", warmup: float = 1.0) -> list[int]:
+    """Indices of the offline pairs to keep, ranked by implicit-reward margin (SeRA's review step).
+
+    Keeps round(ratio · n) pairs with the largest margins (or smallest, or the middle band).
+    While the policy still equals the reference every margin is the same (0), so ranking means
+    nothing: then the first round(warmup · n) pairs are kept instead (warmup = 1: all of them).
+    Ties are broken by position, so the selection is deterministic."""
+    from .config import check
+
+    check(ratio, 0 < ratio <= 1, "select_ratio", "a fraction in (0, 1]")
+    check(warmup, 0 < warmup <= 1, "warmup", "a fraction in (0, 1]")
+    check(mode, mode in SELECT_MODES, "select", f"one of {', '.join(SELECT_MODES)}")
+    n = len(margins)
+    if n == 0:
+        return []
+    if max(margins) == min(margins):
+        return list(range(round(warmup * n)))
+    k = max(1, round(ratio * n))
+    ascending = sorted(range(n), key=lambda i: (margins[i], i))
+    if mode == "largest":
+        chosen = sorted(range(n), key=lambda i: (-margins[i], i))[:k]
+    elif mode == "smallest":
+        chosen = ascending[:k]
+    else:
+        start = (n - k) // 2
+        chosen = ascending[start:start + k]
+    return sorted(chosen)
