@@ -109,3 +109,14 @@ def select_by_margin(margins: list[float], ratio: float, mode: str = "largest", 
         start = (n - k) // 2
         chosen = ascending[start:start + k]
     return sorted(chosen)
+
+
+def dedupe_samples(samples: list[Sample]) -> list[Sample]:
+    """Drop repeated texts within a prompt's samples (the first occurrence stays)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for s in samples:
+        if (s.prompt_id, s.text) not in seen:
+            seen.add((s.prompt_id, s.text))
+            out.append(s)
+    return out

@@ -80,3 +80,30 @@ def test_oracle_judge_scores_world_prompts_and_fails_on_others():
                       [prompts[0].gold, "", "x"], ids=[("a", 0), ("b", 0), ("c", 0)])
     assert [j.score for j in out] == [5.0, 0.0, None]
     assert judge.judge_calls == 3
+
+
+FAST_META = ["method.iterations=1", "method.prompts_per_iteration=6", "method.n_samples=3", "method.judge.k=3",
+             "method.judge.max_new_tokens=16", "method.sampling.max_new_tokens=12", "method.rho=[0.32]",
+             "method.train_judge=[1]", "method.meta_judge.max_new_tokens=12"]
+
+
+def test_meta_rewarding_logs_actor_and_judge_pairs(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    proc = run_cli(["method=meta_rewarding", *FAST, *FAST_META], runs, cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (m,) = _metrics(runs)
+    it = m["iterations"][1]
+    assert it["rho"] == 0.32 and it["train_judge"]
+    assert it["pairs_kept"] + it["dropped_tie"] + it["dropped_invalid"] + it["dropped_same_response"] == 6
+    for key in ("judge_pairs_candidates", "judge_pairs_kept", "meta_position_bias", "meta_score_bias",
+                "unique_samples", "mean_sample_tokens"):
+        assert key in it
+    assert it["unique_samples"] <= 6 * 3
+    run = Path(m["run_dir"])
+    verdicts = json.loads((run / "stages/iter1/meta_judge/result.json").read_text())["verdicts"]
+    assert len(verdicts) == it["judge_pairs_candidates"]
+    # every judgment pair was meta-judged in both orders: n(n-1) verdicts for n judgments
+    for v in verdicts:
+        n = round((1 + (1 + 4 * len(v)) ** 0.5) / 2)
+        assert n * (n - 1) == len(v)
+    assert it["train"]["pairs"] == it["pairs_kept"] + it["judge_pairs_kept"]

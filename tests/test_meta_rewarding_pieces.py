@@ -73,3 +73,42 @@ def test_score_cap_keeps_every_value_under_the_cap():
     assert keep == [0, 3, 4]
     assert score_cap_filter([5.0, 4.0, 3.0], cap=0.4) == [0, 1, 2]
     assert score_cap_filter([5.0, 5.0], cap=0.4) == []
+    assert score_cap_filter([5.0, 5.0], cap=1.0) == [0, 1]  # off
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Winner: Judgement A", 1), ("winner: judgment b", 2), ("B seems fine. Winner: Judgment B", 2),
+    ("Winner: Judgement B then Winner: Judgement A", 1), ("Winner: A", None), ("no verdict", None),
+])
+def test_meta_verdict_parser_accepts_both_spellings(text, expected):
+    from harness.judges.parsing import parse_meta_verdict
+
+    assert parse_meta_verdict(text) == expected
+
+
+def test_every_judgment_pair_is_compared_in_both_orders():
+    from harness.judges.meta import all_order_comparisons
+
+    comps = all_order_comparisons(3)
+    assert len(comps) == 6 and all((j, i) in comps for i, j in comps)
+
+
+def test_judge_pairs_from_meta_verdicts():
+    from methods.meta_rewarding import MetaRewardingConfig, judge_pairs
+
+    cfg = MetaRewardingConfig(score_cap=1.0)  # cap off: a single pair is always 100% of one score value
+    judgments = [("ok. Score: 2", 2.0), ("good. Score: 4", 4.0), ("great. Score: 5", 5.0)]
+    plan = [{"prompt_id": "p", "instruction": "q", "response": "r", "judgments": judgments,
+             "comparisons": [(0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1)]},
+            {"prompt_id": "s", "instruction": "q2", "response": "r2", "judgments": judgments[:2],
+             "comparisons": [(0, 1), (1, 0)]}]
+    # judgment 1 wins every comparison it is in, judgment 2 loses every one; prompt s: no verdicts
+    verdicts = [[2, 1, 1, 2, 1, 2], [None, None]]
+    pairs, stats = judge_pairs(plan, verdicts, cfg, "rubric_additive_v1")
+    (pair,) = pairs
+    assert (pair.chosen, pair.rejected) == ("good. Score: 4", "great. Score: 5")
+    assert "Instruction: q\n" in pair.prompt and "Response: r\n" in pair.prompt
+    assert stats["judge_pairs_dropped_no_verdict"] == 1 and stats["meta_verdicts"] == 6
+    assert stats["meta_position_bias"] == pytest.approx(3 / 6)
+    # the higher-scored judgment won only the two 0-vs-1 comparisons (1 beat 0); 0 beat 2 and 1 beat 2
+    assert stats["meta_score_bias"] == pytest.approx(2 / 6)

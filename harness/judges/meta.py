@@ -52,8 +52,11 @@ def bradley_terry(wins: list[list[float]], iterations: int = 200, prior: float =
 def score_cap_filter(chosen_scores: list[float], cap: float = 0.4) -> list[int]:
     """Indices to keep so that no single chosen-judgment score value makes up `cap` or more of
     the kept pairs (the meta-judge favours high scores). Later items of an over-represented
-    value are dropped first; a set with a single score value keeps nothing."""
+    value are dropped first; a set with a single score value keeps nothing. cap >= 1 turns the
+    filter off."""
     keep = list(range(len(chosen_scores)))
+    if cap >= 1:
+        return keep
     while keep:
         counts = Counter(chosen_scores[i] for i in keep)
         value, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
@@ -67,3 +70,26 @@ def score_cap_filter(chosen_scores: list[float], cap: float = 0.4) -> list[int]:
 def drop_equal_score_pairs(pairs: list[tuple[float, float]]) -> list[int]:
     """Indices of judge pairs whose chosen and rejected judgments give different scores."""
     return [k for k, (a, b) in enumerate(pairs) if a != b]
+
+
+def judgment_variance(scores: list[float]) -> float:
+    if len(scores) < 2:
+        return 0.0
+    mean = sum(scores) / len(scores)
+    return sum((s - mean) ** 2 for s in scores) / len(scores)
+
+
+def distinct_judgments(raws: list[str], parse) -> list[tuple[str, float]]:
+    """The judgments of one response that parse to a score, each distinct text once."""
+    seen, out = set(), []
+    for text in raws:
+        score = parse(text)
+        if score is not None and text not in seen:
+            seen.add(text)
+            out.append((text, score))
+    return out
+
+
+def all_order_comparisons(n: int) -> list[tuple[int, int]]:
+    """Every pair of n judgments in BOTH orders: (i, j) puts i in position A."""
+    return [(i, j) for i in range(n) for j in range(n) if i != j]

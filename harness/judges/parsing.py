@@ -16,3 +16,15 @@ def parse_score(text: str, low: float = 0.0, high: float = 5.0) -> float | None:
         return None
     value = float(matches[-1])
     return value if low <= value <= high else None
+
+
+# "Winner: Judgement A" / "winner: judgment b" (both spellings); the last verdict counts.
+_META = re.compile(r"\bwinner\s*:\s*judge?ment\s+([AB])\b", re.IGNORECASE)
+
+
+def parse_meta_verdict(text: str) -> int | None:
+    """1 when the meta-judge picks the judgment in position A, 2 for B, None when it names neither."""
+    found = _META.findall(text or "")
+    if not found:
+        return None
+    return 1 if found[-1].upper() == "A" else 2

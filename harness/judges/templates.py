@@ -26,7 +26,21 @@ PAIRWISE_AB_V1 = (
     "Reply with \"Winner: A\" or \"Winner: B\"."
 )
 
-TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1, "pairwise_ab_v1": PAIRWISE_AB_V1}
+# Meta-judge (Meta-Rewarding): two judgments of the same response under the rubric; the answer
+# names the better judgment.
+META_JUDGE_V1 = (
+    "Two reviews rate the same response with this rubric: one point each for trying the task, the "
+    "right form, mostly right, close to exact, exactly right.\n"
+    "Instruction: {instruction}\n"
+    "Response: {response}\n"
+    "Judgement A: {judgment_a}\n"
+    "Judgement B: {judgment_b}\n"
+    "Which review applies the rubric more accurately? Finish with \"Winner: Judgement A\" or "
+    "\"Winner: Judgement B\"."
+)
+
+TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1, "pairwise_ab_v1": PAIRWISE_AB_V1,
+             "meta_judge_v1": META_JUDGE_V1}
 
 
 def render(template_name: str, **fields) -> str:

@@ -1,0 +1,37 @@
+"""The meta-judge: the policy compares two of its own judgments of a response (both orders) and
+names the better one. Generative: it samples a verdict and parses "Winner: Judgement A|B"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..sampling.base import SamplingParams
+from .parsing import parse_meta_verdict
+from .templates import render
+
+
+@dataclass
+class MetaJudgeConfig:
+    temperature: float = 0.0  # greedy verdicts
+    max_new_tokens: int = 48
+    template: str = "meta_judge_v1"
+
+
+class MetaJudge:
+    def __init__(self, sampler, cfg: MetaJudgeConfig, seed: int = 0):
+        self.sampler = sampler
+        self.cfg = cfg
+        self.seed = seed
+        self.calls = 0
+
+    def verdicts(self, requests: list[tuple[str, str, str, str]], desc: str = "meta-judging") -> list[tuple[int | None, str]]:
+        """requests: (instruction, response, judgment_a, judgment_b) → (1 | 2 | None, raw text)."""
+        prompts = [render(self.cfg.template, instruction=i, response=r, judgment_a=a, judgment_b=b)
+                   for i, r, a, b in requests]
+        if not prompts:
+            return []
+        params = SamplingParams(n=1, temperature=self.cfg.temperature, top_p=1.0,
+                                max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
+        outs = self.sampler.generate(prompts, params, desc=desc)
+        self.calls += len(prompts)
+        return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]
