@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError
-from harness.judges.meta import (bradley_terry, drop_equal_score_pairs, position_weights, score_cap_filter,
-                                 weighted_win_matrix)
+from harness.judges.meta import bradley_terry, position_weights, score_cap_filter, weighted_win_matrix
 from harness.pairs import length_controlled_pairs, max_min_pairs
 from harness.records import Judgment, PromptRecord, Sample
 
@@ -65,7 +64,15 @@ def test_weighted_bradley_terry_order():
 
 
 def test_equal_score_judge_pairs_are_dropped():
-    assert drop_equal_score_pairs([(4.0, 2.0), (3.0, 3.0), (5.0, 4.5)]) == [0, 2]
+    from methods.meta_rewarding import MetaRewardingConfig, judge_pairs
+
+    same = [("fine. Score: 3", 3.0), ("also fine. Score: 3", 3.0)]
+    differ = [("fine. Score: 3", 3.0), ("weak. Score: 1", 1.0)]
+    plan = [{"prompt_id": pid, "instruction": "q", "response": "r", "judgments": js, "comparisons": [(0, 1), (1, 0)]}
+            for pid, js in (("same", same), ("differ", differ))]
+    pairs, stats = judge_pairs(plan, [[1, 2], [1, 2]], MetaRewardingConfig(score_cap=1.0), "rubric_additive_v1")
+    assert [p.prompt_id for p in pairs] == ["differ"]
+    assert stats["judge_pairs_dropped_equal_score"] == 1
 
 
 def test_score_cap_keeps_every_value_under_the_cap():

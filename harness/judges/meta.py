@@ -67,11 +67,6 @@ def score_cap_filter(chosen_scores: list[float], cap: float = 0.4) -> list[int]:
     return keep
 
 
-def drop_equal_score_pairs(pairs: list[tuple[float, float]]) -> list[int]:
-    """Indices of judge pairs whose chosen and rejected judgments give different scores."""
-    return [k for k, (a, b) in enumerate(pairs) if a != b]
-
-
 def judgment_variance(scores: list[float]) -> float:
     if len(scores) < 2:
         return 0.0

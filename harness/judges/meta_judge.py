@@ -22,7 +22,6 @@ class MetaJudge:
         self.sampler = sampler
         self.cfg = cfg
         self.seed = seed
-        self.calls = 0
 
     def verdicts(self, requests: list[tuple[str, str, str, str]], desc: str = "meta-judging") -> list[tuple[int | None, str]]:
         """requests: (instruction, response, judgment_a, judgment_b) → (1 | 2 | None, raw text)."""
@@ -33,5 +32,4 @@ class MetaJudge:
         params = SamplingParams(n=1, temperature=self.cfg.temperature, top_p=1.0,
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
         outs = self.sampler.generate(prompts, params, desc=desc)
-        self.calls += len(prompts)
         return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]

@@ -284,22 +284,6 @@ def sequence_logps(
     return summed / count.clamp(min=1).to(summed.dtype), count
 
 
-__all__ = [
-    "LOSS_TYPES",
-    "NORMALISE_MODES",
-    "REFERENCE_FREE_LOSSES",
-    "DAALossOutput",
-    "daa_loss",
-    "dpo_loss",
-    "hinge_loss",
-    "implicit_reward",
-    "ipo_loss",
-    "log_ratio_margin",
-    "sequence_logps",
-    "simpo_loss",
-]
-
-
 def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
                            student_ce_weight: float = 0.3, kl_weight: float = 2.0) -> torch.Tensor:
     """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
@@ -312,3 +296,21 @@ def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.T
     log_p_s = F.log_softmax(student_logits.float(), dim=-1)
     kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean")
     return ce_t + student_ce_weight * ce_s + kl_weight * kl
+
+
+__all__ = [
+    "LOSS_TYPES",
+    "NORMALISE_MODES",
+    "REFERENCE_FREE_LOSSES",
+    "DAALossOutput",
+    "daa_loss",
+    "dpo_loss",
+    "hinge_loss",
+    "implicit_reward",
+    "ipo_loss",
+    "log_ratio_margin",
+    "sequence_logps",
+    "self_distillation_loss",
+    "simpo_loss",
+]
+
