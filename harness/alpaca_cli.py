@@ -37,7 +37,9 @@ def run_outputs(run_dir: Path) -> tuple[str, list[PromptRecord], list[str]]:
     return f"{cfg.method.name}:{last.parent.parent.name}", prompts, [by_id[p.id] for p in prompts]
 
 
-def json_outputs(path: Path, references: Path | None) -> tuple[str, list[PromptRecord], list[str]]:
+def json_outputs(path: Path, references: Path | None, official_order: bool = False) -> tuple[str, list[PromptRecord], list[str]]:
+    """official_order: the rows are AlpacaEval's instructions in their published order (so
+    alpaca_eval's own gamed annotations, indexed by position, apply to them)."""
     rows = json.loads(path.read_text())
     refs = {}
     if references is not None:
@@ -49,7 +51,8 @@ def json_outputs(path: Path, references: Path | None) -> tuple[str, list[PromptR
         ref = row.get("reference", refs.get(row["instruction"]))
         if ref is None:
             raise DataError(f"{path}: row {i} has no reference output; add `reference` or pass --references.")
-        prompts.append(PromptRecord(id=str(i), instruction=row["instruction"], reference=ref))
+        prompts.append(PromptRecord(id=f"alpaca_eval-{i}" if official_order else str(i), instruction=row["instruction"],
+                                    reference=ref))
         outputs.append(row["output"])
     return rows[0].get("generator", path.stem) if rows else path.stem, prompts, outputs
 
@@ -62,19 +65,27 @@ def main(argv=None) -> None:
     parser.add_argument("inputs", nargs="+", help="run directories or JSON files of model outputs")
     parser.add_argument("--annotator", default="oracle", choices=ANNOTATORS)
     parser.add_argument("--annotator-model", default=None, help="hub id or folder (default: SmolLM2-135M, offline)")
+    parser.add_argument("--api-config", default=None,
+                        help="--annotator api: an alpaca_eval annotator config (default weighted_alpaca_eval_gpt4_turbo, "
+                             "the public leaderboard's); needs OPENAI_API_KEY")
+    parser.add_argument("--lc-gamed", default="built", choices=("built", "hub"),
+                        help="LC gamed references: built with this annotator (offline) or alpaca_eval's own (online; "
+                             "AlpacaEval instructions in published order only)")
     parser.add_argument("--references", type=Path, default=None, help="JSON of {instruction, output} references")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default="~/.cache/selfalign")
     args = parser.parse_args(argv)
     try:
-        annotator = build_annotator(args.annotator, args.annotator_model, args.cache)
+        annotator = build_annotator(args.annotator, args.annotator_model, args.cache, api_config=args.api_config,
+                                    seed=args.seed)
         rows = []
         for item in map(Path, args.inputs):
             if not item.exists():
                 raise DataError(f"{item} does not exist.")
-            name, prompts, outputs = (run_outputs(item) if item.is_dir() else json_outputs(item, args.references))
+            name, prompts, outputs = (run_outputs(item) if item.is_dir()
+                                      else json_outputs(item, args.references, official_order=args.lc_gamed == "hub"))
             start = time.perf_counter()
-            scores = alpaca_eval_scores(prompts, outputs, annotator, generator=name, seed=args.seed)
+            scores = alpaca_eval_scores(prompts, outputs, annotator, generator=name, seed=args.seed, gamed=args.lc_gamed)
             rows.append({"input": str(item), "generator": name, **scores, "wall_s": time.perf_counter() - start})
     except SelfAlignError as err:
         print(f"selfalign-alpaca: error: {err}", file=sys.stderr)

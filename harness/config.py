@@ -100,6 +100,10 @@ class DataConfig:
     eft_path: Optional[str] = None
     preference_pairs_path: Optional[str] = None
     judge_pairs_path: Optional[str] = None
+    # A real dataset for the record kinds its adapter provides (harness/data/sources.py); the rest stay on the world.
+    source: Optional[str] = None  # ultrafeedback_binarized | ultrafeedback | hh_rlhf | oasst1
+    source_path: Optional[str] = None  # hub id or local folder of <split>.jsonl|.json|.parquet; None = its hub id
+    source_subset: Optional[str] = None  # hh_rlhf only: one hub data_dir (helpful-base, ...); None = all
     n_train_prompts: int = 2000
     n_eval_prompts: int = 200
     n_judge_pairs: int = 100
@@ -115,6 +119,8 @@ class EvalConfig:
     bootstrap: int = 2000
     alpaca_eval: bool = True  # also score with alpaca_eval's functions: raw and length-controlled win rate
     annotator_model: Optional[str] = None  # annotator=model: hub id or folder; None = SmolLM2-135M (offline)
+    api_annotator_config: str = "weighted_alpaca_eval_gpt4_turbo"  # annotator=api: an alpaca_eval annotator config
+    lc_gamed: str = "built"  # LC win rate's gamed references: built (this annotator, offline) | hub (alpaca_eval's own)
     lm_eval_tasks: list = field(default_factory=list)  # lm-eval tasks scored on the seed and the final model
     lm_eval_limit: Optional[int] = None  # at most this many examples per lm-eval task (None = all)
     lm_eval_world_n: int = 200  # size of the world's local lm-eval tasks
@@ -154,12 +160,13 @@ class Config(RuntimeConfig):
 class JudgeSweepConfig(RuntimeConfig):
     """`selfalign-judge`: one judge, loaded from one checkpoint, scored on one labelled pair set."""
 
-    judge: str = "rubric"  # rubric | pairwise | digit | implicit | oracle
+    judge: str = "rubric"  # rubric | pairwise | digit | implicit | meta | oracle
     checkpoint: Optional[str] = None  # a saved model folder; None = the model config's base model
     reference: Optional[str] = None  # implicit: the reference model folder (None = reference-free, SimPO-style)
-    pairs: str = "world"  # world | a RewardBench-format file | allenai/reward-bench (online)
+    pairs: str = "world"  # world | a named set (hh_rlhf, oasst1, ...) or <name>:<mirror> | a pairs file (data/pair_sets.py)
     n_pairs: int = 0  # 0 = all pairs
     rubric: Any = None  # the rubric judge's knobs (judges.rubric.RubricJudgeConfig), see conf/judge_sweep.yaml
+    meta_judge: Any = None  # the meta-judge's knobs (judges.meta_judge.MetaJudgeConfig)
     pairwise_template: str = "pairwise_ab_v1"
     digit_template: str = "digit_judge_v1"
     beta: float = 0.1
@@ -209,7 +216,10 @@ _RULES = [
     ("data.n_preference_pairs", _non_negative, "a count >= 0"),
     ("eval.temperature", _non_negative, "a temperature >= 0 (0 = greedy)"),
     ("eval.max_new_tokens", _positive, "a positive number of tokens"),
-    ("eval.annotator", lambda v: v in ("oracle", "model"), "oracle (the world's checker) or model (a local LM judge)"),
+    ("eval.annotator", lambda v: v in ("oracle", "model", "api"),
+     "oracle (the world's checker), model (a local LM judge) or api (an alpaca_eval API annotator)"),
+    ("eval.lc_gamed", lambda v: v in ("built", "hub"), "built (gamed references judged by this annotator) or hub "
+     "(alpaca_eval's df_gamed.csv, online, AlpacaEval set only)"),
     ("eval.bootstrap", _positive, "a positive number of bootstrap resamples"),
 ]
 
@@ -235,3 +245,32 @@ def validate_config(cfg) -> None:
     if cfg.data.alpaca_eval_set and cfg.eval.annotator == "oracle":
         check(cfg.eval.annotator, False, "eval.annotator", "model when evaluating on the AlpacaEval set (the oracle "
               "only grades the embedded world)", hint="add eval.annotator=model")
+    _check_data_source(cfg)
+    if cfg.eval.lc_gamed == "hub" and not cfg.data.alpaca_eval_set:
+        check(cfg.eval.lc_gamed, False, "eval.lc_gamed", "built unless evaluating on the AlpacaEval set (alpaca_eval's "
+              "published gamed annotations exist only for its 805 instructions)", hint="use data=alpaca_eval or drop eval.lc_gamed")
+
+
+def _check_data_source(cfg) -> None:
+    """data.source names a known adapter, its subset exists, and evaluation prompts drawn from a
+    real dataset are not handed to the oracle (it only grades the embedded world)."""
+    from .data.sources import PAIR_ONLY, SOURCES, SUBSETS, did_you_mean
+
+    data = cfg.data
+    if data.source is None:
+        for key in ("source_path", "source_subset"):
+            check(getattr(data, key), getattr(data, key) is None, f"data.{key}", "null unless data.source names a dataset",
+                  hint="add data=<dataset> (or data.source=<dataset>), or drop this key")
+        return
+    if data.source in PAIR_ONLY:
+        check(data.source, False, "data.source", f"a dataset with training data ({', '.join(SOURCES)}); "
+              f"{data.source} is a judge-pair set only", hint=f"use it with selfalign-judge pairs={data.source}")
+    check(data.source, data.source in SOURCES, "data.source", f"one of {', '.join(SOURCES)}, or null for the embedded "
+          f"world", hint=f"{did_you_mean(data.source, SOURCES)}pick one with data=<name> (conf/data/<name>.yaml)")
+    subsets = SUBSETS.get(data.source, ())
+    check(data.source_subset, data.source_subset is None or data.source_subset in subsets, "data.source_subset",
+          f"null or one of {', '.join(subsets)}" if subsets else f"null ({data.source} has no subsets)")
+    if ("eval_prompts" in SOURCES[data.source].provides and not data.eval_prompts_path and not data.alpaca_eval_set
+            and cfg.eval.annotator == "oracle"):
+        check(cfg.eval.annotator, False, "eval.annotator", f"model when the evaluation prompts come from {data.source} "
+              f"(the oracle only grades the embedded world)", hint="add eval.annotator=model")

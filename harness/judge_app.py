@@ -26,7 +26,7 @@ from .errors import ConfigError, ModelLoadError, SelfAlignError
 from .records import Judgment, LabelledPair
 
 log = logging.getLogger("selfalign")
-JUDGES = ("rubric", "pairwise", "digit", "implicit", "oracle")
+JUDGES = ("rubric", "pairwise", "digit", "implicit", "meta", "oracle")
 register_schemas()
 
 
@@ -76,28 +76,46 @@ def load_pairs(cfg, data) -> list[LabelledPair]:
     if cfg.pairs == "world":
         pairs = data.judge_pairs
     else:
-        from .evaluation.rewardbench import load_rewardbench
+        from .data.pair_sets import load_labelled_pairs
 
-        pairs = load_rewardbench(cfg.pairs, seed=int(cfg.seed))
+        pairs = load_labelled_pairs(cfg.pairs, seed=int(cfg.seed))
+    return pairs[: cfg.n_pairs] if cfg.n_pairs else pairs
+
+
+def _knobs(schema, values, key: str):
+    """A judge's knob group from the sweep config, checked against the judge's own dataclass."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), values or {}))
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"Invalid {key} knobs: {str(e).splitlines()[0]} See conf/judge_sweep.yaml.") from None
+
+
+def meta_pairs(cfg, data) -> list[LabelledPair]:
+    """A meta-judge is scored on pairs of judgments of one response, with the correct judgment
+    known: the world makes them (its oracle knows each response's true rubric points)."""
+    from .world import judgment_test_pairs
+
+    check(cfg.pairs, cfg.pairs == "world", "pairs", "world for judge=meta (only the world has judgment pairs with "
+          "known right answers)", hint="drop the pairs override, or pick another judge kind")
+    pairs = judgment_test_pairs(data.world, data.dcfg.n_judge_pairs)
     return pairs[: cfg.n_pairs] if cfg.n_pairs else pairs
 
 
 def build_judge(cfg, policy, pairs, device):
     from .judges.digit import DigitJudge
     from .judges.implicit import ImplicitRewardJudge
+    from .judges.meta_judge import MetaJudge, MetaJudgeConfig
     from .judges.pairwise import PairwiseLogitJudge
     from .judges.rubric import RubricJudge, RubricJudgeConfig
     from .sampling.hf import HFSampler
 
     sampler = HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress)
     if cfg.judge == "rubric":
-        from omegaconf.errors import OmegaConfBaseException
-
-        try:
-            knobs = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RubricJudgeConfig), cfg.rubric))
-        except OmegaConfBaseException as e:
-            raise ConfigError(f"Invalid rubric judge knobs: {str(e).splitlines()[0]} See conf/judge_sweep.yaml.") from None
-        return RubricJudge(sampler, knobs)
+        return RubricJudge(sampler, _knobs(RubricJudgeConfig, cfg.rubric, "rubric judge"))
+    if cfg.judge == "meta":
+        return MetaJudge(sampler, _knobs(MetaJudgeConfig, cfg.meta_judge, "meta_judge"))
     if cfg.judge == "pairwise":
         return PairwiseLogitJudge(sampler, cfg.pairwise_template)
     if cfg.judge == "digit":
@@ -124,7 +142,7 @@ def run_judge_job(cfg) -> dict:
     torch.manual_seed(int(cfg.seed))
     device = resolve_device(cfg.device)
     data = DataProvider(cfg.data)
-    pairs = load_pairs(cfg, data)  # read the pairs first: a bad file fails before a model loads
+    pairs = meta_pairs(cfg, data) if cfg.judge == "meta" else load_pairs(cfg, data)  # a bad file fails before a model loads
     policy = None if cfg.judge == "oracle" else load_checkpoint(cfg, data, device)
     judge = build_judge(cfg, policy, pairs, device)
     judge.seed = int(cfg.seed)

@@ -90,7 +90,8 @@ class PreferencePair(Record):
 @dataclass
 class LabelledPair(Record):
     """A judge test pair: two responses to one prompt and which is better (0 = first, 1 = second).
-    `scores` holds reference quality scores when the source has them."""
+    `scores` holds reference quality scores when the source has them. For a meta-judge the two
+    "responses" are two judgments of the response `judged`, and the label names the correct one."""
 
     prompt_id: str
     prompt: str
@@ -99,6 +100,7 @@ class LabelledPair(Record):
     label: int
     scores: Optional[list] = None
     subset: Optional[str] = None  # the source's subset name, e.g. a RewardBench subset
+    judged: Optional[str] = None  # judgment pairs: the response both judgments (response_a/b) are about
 
 
 def records_to_rows(records) -> list[dict[str, Any]]:

@@ -156,7 +156,8 @@ def evaluate(ctx, name: str, judge_obj=None) -> dict:
 def run_annotator(ctx):
     """The annotator eval.annotator names (a model annotator is loaded once per process)."""
     ecfg = ctx.cfg.eval
-    return build_annotator(ecfg.annotator, ecfg.annotator_model, ctx.cfg.store.cache, str(ctx.policy.device))
+    return build_annotator(ecfg.annotator, ecfg.annotator_model, ctx.cfg.store.cache, str(ctx.policy.device),
+                           api_config=ecfg.api_annotator_config, seed=int(ctx.cfg.seed))
 
 
 def alpaca_eval_summary(ctx, name: str, prompts, texts: list[str]) -> dict:
@@ -168,7 +169,7 @@ def alpaca_eval_summary(ctx, name: str, prompts, texts: list[str]) -> dict:
     from .evaluation.alpaca import alpaca_eval_scores
 
     scores = ctx.json(f"{name}/alpaca_eval", lambda: alpaca_eval_scores(
-        prompts, texts, run_annotator(ctx), generator=ctx.cfg.method.name, seed=int(ctx.cfg.seed)))
+        prompts, texts, run_annotator(ctx), generator=ctx.cfg.method.name, seed=int(ctx.cfg.seed), gamed=ecfg.lc_gamed))
     return {"lc_win_rate": scores["lc_win_rate"], "alpaca_eval": scores}
 
 

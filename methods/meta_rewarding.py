@@ -166,8 +166,7 @@ def meta_verdicts(ctx, meta, plan, name) -> list[list[int | None]]:
     requests = [(item["instruction"], item["response"], item["judgments"][i][0], item["judgments"][j][0])
                 for item in plan for i, j in item["comparisons"]]
     meta.seed = ctx.seed(name)
-    flat = meta.verdicts(requests, desc=name)
-    ctx.count(judge_calls=len(requests))
+    flat = ctx.counting_judge_calls(meta, lambda: meta.verdicts(requests, desc=name))
     out, k = [], 0
     for item in plan:
         n = len(item["comparisons"])

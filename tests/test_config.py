@@ -48,6 +48,9 @@ def test_out_of_range_method_values(make_cfg, override, key):
     ("data.world.label_noise=0.9", "data.world.label_noise"),
     ("sampler.batch_size=0", "sampler.batch_size"),
     ("data.n_eval_prompts=0", "data.n_eval_prompts"),
+    ("eval.annotator=gpt4", "eval.annotator"),
+    ("eval.lc_gamed=download", "eval.lc_gamed"),
+    ("eval.lc_gamed=hub", "eval.lc_gamed"),  # alpaca_eval's gamed annotations fit its own instruction set only
 ])
 def test_out_of_range_global_values(make_cfg, override, key):
     with pytest.raises(ConfigError) as err:

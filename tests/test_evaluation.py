@@ -66,3 +66,50 @@ def test_pointwise_judge_accuracy_counts_ties_and_failures_as_half():
     assert r["p_prefer_first"] == pytest.approx(1 / 3)  # decided pairs a, b, c: first picked in a only
     assert r["p_prefer_longer"] == pytest.approx(1 / 3)  # c picked the longer; a and b picked the shorter
     assert r["n"] == 5
+
+
+class RuleMetaJudge:
+    """A meta-judge that answers by a fixed rule: "oracle" names the review whose points match
+    the world's grading of the judged response, "first" always names position 1, "mute" never
+    names anything."""
+
+    kind = "meta"
+
+    def __init__(self, rule: str, tasks: dict):
+        self.rule, self.tasks = rule, tasks
+
+    def verdicts(self, requests, desc=""):
+        from harness.world import justify, grade
+
+        out = []
+        for instruction, response, review_1, review_2 in requests:
+            if self.rule == "first":
+                out.append((1, "Winner: Judgement A"))
+            elif self.rule == "mute":
+                out.append((None, "no idea"))
+            else:
+                task = self.tasks[instruction]
+                right = justify(task, response, grade(task, response))
+                out.append((1 if review_1 == right else 2, ""))
+        return out
+
+
+def test_meta_judge_accuracy_on_world_judgment_pairs():
+    from harness.evaluation.judge_accuracy import judge_accuracy
+    from harness.world import judgment_test_pairs
+    from harness.world.generators import _tasks
+
+    cfg = WorldConfig(seed=1)
+    pairs = judgment_test_pairs(cfg, 40)
+    tasks = {}
+    for _, task, family, rng in _tasks(cfg, "judgment_test", 40):  # the generator's own draws, replayed
+        tasks[task.instruction] = task
+        _ = task.gold if rng.random() < 0.3 else family.perturb(task, rng)
+    assert sum(p.label for p in pairs) == 20 and all(p.judged and p.response_a != p.response_b for p in pairs)
+    oracle = judge_accuracy(RuleMetaJudge("oracle", tasks), pairs)
+    assert oracle["accuracy"] == 100.0 and oracle["order_consistency"] == 1.0 and oracle["p_prefer_first"] == 0.5
+    first = judge_accuracy(RuleMetaJudge("first", tasks), pairs)  # both orders split: every pair a tie
+    assert first["accuracy"] == 50.0 and first["tie_rate"] == 1.0
+    assert first["order_consistency"] == 0.0 and first["p_prefer_first"] == 1.0
+    mute = judge_accuracy(RuleMetaJudge("mute", tasks), pairs)
+    assert mute["accuracy"] == 50.0 and mute["failure_rate"] == 1.0 and mute["order_consistency"] is None

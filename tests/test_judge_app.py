@@ -82,3 +82,16 @@ def test_a_run_directory_as_checkpoint_lists_its_checkpoints(tmp_path, cache_dir
     assert "Traceback" not in proc.stderr
     proc = run_cli(["judge=nope", *JUDGE_FAST], tmp_path / "runs", cache_dir, module="harness.judge_app")
     assert proc.returncode == 2 and "Invalid config value judge='nope'" in proc.stderr
+
+
+def test_meta_judge_is_scored_on_the_worlds_judgment_pairs(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    proc = run_cli(["judge=meta", "n_pairs=4", "meta_judge.max_new_tokens=8", *JUDGE_FAST], runs, cache_dir,
+                   module="harness.judge_app")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (result,) = [json.loads(f.read_text()) for f in runs.rglob("judge_result.json")]
+    assert result["judge"] == "meta" and result["n"] == 4 and result["judge_calls"] == 8  # both orders
+    assert 0 <= result["accuracy"] <= 100 and result["failure_rate"] is not None
+    proc = run_cli(["judge=meta", f"pairs={tmp_path / 'x.jsonl'}", *JUDGE_FAST], runs, cache_dir,
+                   module="harness.judge_app")
+    assert proc.returncode == 2 and "pairs" in proc.stderr and "judge=meta" in proc.stderr

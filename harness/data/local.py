@@ -15,22 +15,12 @@ REQUIRED = {
     LabelledPair: ("prompt", "response_a", "response_b", "label"),
 }
 
-_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
-
 
 def load_local(path: str, cls) -> list:
-    file = Path(path).expanduser()
-    if not file.exists():
-        raise DataError(f"Data file {str(file)!r} does not exist. Check the path in your data.* config.")
-    fmt = _FORMATS.get(file.suffix)
-    if fmt is None:
-        raise DataError(f"Data file {str(file)!r} has suffix {file.suffix!r}; expected one of {sorted(_FORMATS)}.")
-    from datasets import load_dataset
+    from .hub import read_file
 
-    try:
-        ds = load_dataset(fmt, data_files=str(file), split="train")
-    except Exception as e:  # datasets raises many types for unreadable files
-        raise DataError(f"Could not read {str(file)!r} as {fmt}: {str(e).splitlines()[0]}") from None
+    file = Path(path).expanduser()
+    ds = read_file(file)  # the shared reader: suffix check, clear errors, read once per process
     records = []
     for i, row in enumerate(ds):
         missing = [f for f in REQUIRED[cls] if row.get(f) in (None, "")]

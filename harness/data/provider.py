@@ -1,6 +1,7 @@
-"""Where each kind of record comes from: the embedded world's generators by default, or a local
-file when its `data.*_path` is set. Results are memoised: every stage of a run sees the same
-prompts."""
+"""Where each kind of record comes from: the embedded world's generators by default, a real
+dataset's adapter for the kinds it provides when `data.source` is set, or a local file when that
+kind's `data.*_path` is set (a file wins over the adapter). Results are memoised: every stage of a
+run sees the same prompts."""
 
 from __future__ import annotations
 
@@ -22,10 +23,34 @@ class DataProvider:
         knobs = OmegaConf.to_container(dcfg.world) if OmegaConf.is_config(dcfg.world) else dict(dcfg.world)
         families = knobs.pop("families", None) or None
         self.world = WorldConfig(families=families, **knobs) if families else WorldConfig(**knobs)
+        self._source_memo: dict[tuple[str, int], list] = {}
+
+    @cached_property
+    def source(self):
+        """The real-dataset adapter named by data.source, or None (the world). Its seeded choices
+        (A/B order, UltraFeedback's rejected completion) use the data's own seed, data.world.seed,
+        so they stay fixed across run seeds."""
+        name = getattr(self.dcfg, "source", None)
+        if not name:
+            return None
+        from .sources import open_source
+
+        return open_source(name, self.dcfg.source_path, self.dcfg.source_subset, seed=self.world.seed,
+                           render_judge_prompt=self.render_judge_prompt, n_judge_pairs=self.dcfg.n_judge_pairs)
+
+    def from_source(self, kind: str) -> bool:
+        """Whether records of this kind come from the data.source adapter."""
+        return self.source is not None and kind in self.source.provides
+
+    def _source_records(self, kind: str, limit: int) -> list:
+        """The adapter's first `limit` records of a kind, read once per provider."""
+        if (kind, limit) not in self._source_memo:
+            self._source_memo[(kind, limit)] = getattr(self.source, kind)(limit)
+        return self._source_memo[(kind, limit)]
 
     def check_local_files(self) -> None:
-        """Reads every configured local file once, so a malformed row fails the run before any
-        compute is spent on it."""
+        """Reads every configured local file (and the data.source records that are read as whole
+        sets) once, so a malformed row fails the run before any compute is spent on it."""
         kinds = {"train_prompts_path": PromptRecord, "eval_prompts_path": PromptRecord, "ift_path": SFTExample,
                  "eft_path": SFTExample, "preference_pairs_path": PreferencePair, "judge_pairs_path": LabelledPair}
         for key, cls in kinds.items():
@@ -34,6 +59,9 @@ class DataProvider:
                 load_local(path, cls)
         if self.dcfg.alpaca_eval_set:
             _ = self.eval_prompts
+        for kind in ("train_prompts", "eval_prompts", "preference_pairs", "judge_pairs"):
+            if self.from_source(kind):
+                _ = getattr(self, kind)
 
     def world_identity(self) -> dict:
         return {"families": list(self.world.families), "seed": self.world.seed}
@@ -62,6 +90,8 @@ class DataProvider:
             return load_alpaca_eval_set(self.dcfg.alpaca_eval_set)[: self.dcfg.n_eval_prompts]
         if self.dcfg.eval_prompts_path:
             return load_local(self.dcfg.eval_prompts_path, PromptRecord)
+        if self.from_source("eval_prompts"):
+            return self._source_records("eval_prompts", self.dcfg.n_eval_prompts)
         from ..world import make_prompts
 
         return make_prompts(self.world, "eval", self.dcfg.n_eval_prompts)
@@ -71,6 +101,8 @@ class DataProvider:
         """Prompts for on-policy sampling; never the evaluation prompts."""
         if self.dcfg.train_prompts_path:
             prompts = load_local(self.dcfg.train_prompts_path, PromptRecord)
+        elif self.from_source("train_prompts"):
+            prompts = self._source_records("train_prompts", self.dcfg.n_train_prompts)
         else:
             from ..world import make_prompts
 
@@ -81,6 +113,8 @@ class DataProvider:
     def ift(self, n: int) -> list[SFTExample]:
         if self.dcfg.ift_path:
             return load_local(self.dcfg.ift_path, SFTExample)[:n]
+        if self.from_source("ift"):
+            return self._source_records("ift", n)
         from ..world import ift_examples
 
         return ift_examples(self.world, n)
@@ -88,6 +122,8 @@ class DataProvider:
     def eft(self, n: int) -> list[SFTExample]:
         if self.dcfg.eft_path:
             return load_local(self.dcfg.eft_path, SFTExample)[:n]
+        if self.from_source("eft"):
+            return self._source_records("eft", n)
         from ..world import eft_examples
 
         return eft_examples(self.world, n, self.render_judge_prompt)
@@ -112,6 +148,8 @@ class DataProvider:
     def preference_pairs(self) -> list[PreferencePair]:
         if self.dcfg.preference_pairs_path:
             return load_local(self.dcfg.preference_pairs_path, PreferencePair)
+        if self.from_source("preference_pairs"):
+            return self._source_records("preference_pairs", self.dcfg.n_preference_pairs)
         from ..world import preference_pairs
 
         return preference_pairs(self.world, self.dcfg.n_preference_pairs)
@@ -120,6 +158,8 @@ class DataProvider:
     def judge_pairs(self) -> list[LabelledPair]:
         if self.dcfg.judge_pairs_path:
             return load_local(self.dcfg.judge_pairs_path, LabelledPair)
+        if self.from_source("judge_pairs"):
+            return self._source_records("judge_pairs", self.dcfg.n_judge_pairs)
         from ..world import judge_test_pairs
 
         return judge_test_pairs(self.world, self.dcfg.n_judge_pairs)

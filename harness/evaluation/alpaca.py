@@ -117,8 +117,22 @@ def _offline_gamed(df_gamed):
             glm_winrate.hf_hub_download = original
 
 
-def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = "model", seed: int = 0) -> dict:
-    """Raw and length-controlled win rate of `outputs` against each prompt's reference output."""
+def _check_official_order(prompts) -> None:
+    """alpaca_eval's published gamed annotations are indexed by position in its 805-instruction
+    set, so they only fit prompts that are that set's first n instructions, in order."""
+    from ..errors import DataError
+
+    expected = [f"alpaca_eval-{i}" for i in range(len(prompts))]
+    if [p.id for p in prompts] != expected:
+        raise DataError("eval.lc_gamed=hub needs the AlpacaEval instructions in their published order (data=alpaca_eval); "
+                        "these prompts are not. Use eval.lc_gamed=built.")
+
+
+def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = "model", seed: int = 0,
+                       gamed: str = "built") -> dict:
+    """Raw and length-controlled win rate of `outputs` against each prompt's reference output.
+    gamed="built": the LC GLM's gamed references are judged by `annotator` here (offline);
+    "hub": alpaca_eval downloads its own (made with its official annotator; online)."""
     import pandas as pd
 
     with warnings.catch_warnings():
@@ -134,13 +148,18 @@ def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = 
                         "provide `reference` in the evaluation prompts file.")
     prompts, outputs = [p for p, _ in keep], [o for _, o in keep]
     refs = [p.reference for p in prompts]
+    cost_before = getattr(annotator, "cost_usd", None)  # API annotators report what their annotations cost
     prefs, failures = _annotate_model_second(prompts, outputs, refs, annotator, seed, "model")
     annotations = pd.DataFrame({
         "instruction": [p.instruction for p in prompts], "output_1": refs, "output_2": outputs,
         "generator_1": REFERENCE, "generator_2": generator, "annotator": annotator.name, "preference": prefs,
     })
     raw = get_winrate(annotations)
-    with _offline_gamed(cached_gamed_annotations(prompts, annotator, seed)), warnings.catch_warnings():
+    if gamed == "hub":
+        _check_official_order(prompts)
+    gamed_source = (contextlib.nullcontext() if gamed == "hub"
+                    else _offline_gamed(cached_gamed_annotations(prompts, annotator, seed)))
+    with gamed_source, warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # scikit-learn's notices about alpaca_eval's GLM call
         lc = get_length_controlled_winrate(annotations.copy(), save_weights_dir=None,
                                            is_add_glm_preference_inplace=False, is_warn_extreme_changes=False)
@@ -154,4 +173,6 @@ def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = 
         "n_wins": int(raw["n_wins"]), "n_wins_base": int(raw["n_wins_base"]), "n_draws": int(raw["n_draws"]),
         "annotator_failures": failures,
         "avg_length": sum(len(o) for o in outputs) / len(outputs),
+        "lc_gamed": gamed,
+        **({} if cost_before is None else {"annotation_cost_usd": annotator.cost_usd - cost_before}),
     }

@@ -2,7 +2,8 @@
 (1 = the first output is better, 2 = the second, 1.5 = a draw) or None when the annotator
 failed. The oracle annotator reads the embedded world's programmatic quality; the model
 annotator is a local causal LM read like alpaca_eval's logprob-weighted annotators: one forward
-pass, preference = 1 + P(" B") renormalised over " A" and " B" after "Winner:"."""
+pass, preference = 1 + P(" B") renormalised over " A" and " B" after "Winner:". The api annotator
+is alpaca_eval's own (api_annotator.py)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ class ModelAnnotator:
         return [1.0 + ab_probs(logp_a, logp_b)[1] for logp_a, logp_b in rows]
 
 
-ANNOTATORS = ("oracle", "model")
-_LOADED: dict[tuple, ModelAnnotator] = {}
+ANNOTATORS = ("oracle", "model", "api")
+_LOADED: dict[tuple, Annotator] = {}
 
 
 def annotator_model_config(path: str | None):
@@ -57,12 +58,19 @@ def annotator_model_config(path: str | None):
 
 
 def build_annotator(name: str, model_path: str | None = None, cache_root: str = "~/.cache/selfalign",
-                    device: str = "cpu") -> Annotator:
+                    device: str = "cpu", api_config: str | None = None, seed: int = 0) -> Annotator:
     if name == "oracle":
         return OracleAnnotator()
     from ..config import check
 
-    check(name, name in ANNOTATORS, "eval.annotator", "oracle or model")
+    check(name, name in ANNOTATORS, "eval.annotator", "oracle, model or api")
+    if name == "api":
+        from .api_annotator import OFFICIAL_CONFIG, ApiAnnotator
+
+        key = ("api", api_config or OFFICIAL_CONFIG, cache_root, seed)
+        if key not in _LOADED:
+            _LOADED[key] = ApiAnnotator(api_config or OFFICIAL_CONFIG, cache_root, seed=seed)
+        return _LOADED[key]
     key = (model_path, cache_root, str(device))
     if key not in _LOADED:  # evaluation calls this once per stage: load the annotator model once
         import torch

@@ -103,8 +103,38 @@ def pairwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, des
     }
 
 
+def meta_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "meta-judge accuracy") -> dict:
+    """For a meta-judge on judgment pairs (two reviews of `pair.judged`, the label names the
+    right one). Each pair is asked in both orders; a review's score is how many of the two
+    verdicts named it, so split verdicts are a tie and a pair with no verdict is a failure."""
+    requests = [(p.prompt, p.judged, a, b) for p in pairs for a, b in ((p.response_a, p.response_b),
+                                                                       (p.response_b, p.response_a))]
+    verdicts = [v for v, _ in judge.verdicts(requests, desc=desc)]
+    tally, consistent, both_given, position1, given = _Tally(), 0, 0, 0, 0
+    for i, p in enumerate(pairs):
+        v_ab, v_ba = verdicts[2 * i], verdicts[2 * i + 1]
+        picks = [pick for pick in ((None if v_ab is None else v_ab - 1), (None if v_ba is None else 2 - v_ba))
+                 if pick is not None]  # 0 = response_a named, 1 = response_b named
+        given += len(picks)
+        position1 += (v_ab == 1) + (v_ba == 1)
+        if len(picks) == 2:
+            both_given += 1
+            consistent += picks[0] == picks[1]
+        scores = (picks.count(0), picks.count(1)) if picks else (None, None)
+        tally.add(p, *scores, verdict_ab=v_ab, verdict_ba=v_ba)
+    return {
+        **tally.summary(seed),
+        "order_consistency": consistent / both_given if both_given else None,
+        "p_prefer_first": position1 / given if given else None,
+    }
+
+
 def judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy") -> dict:
-    """Dispatch on the judge's kind: pointwise judges score each response, pairwise judges a pair."""
-    if getattr(judge, "kind", "pointwise") == "pairwise":
+    """Dispatch on the judge's kind: pointwise judges score each response, pairwise judges a
+    pair, meta-judges a pair of judgments."""
+    kind = getattr(judge, "kind", "pointwise")
+    if kind == "meta":
+        return meta_judge_accuracy(judge, pairs, seed=seed, desc=desc)
+    if kind == "pairwise":
         return pairwise_judge_accuracy(judge, pairs, seed=seed, desc=desc)
     return pointwise_judge_accuracy(judge, pairs, seed=seed, desc=desc)

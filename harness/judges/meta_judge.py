@@ -18,10 +18,13 @@ class MetaJudgeConfig:
 
 
 class MetaJudge:
+    kind = "meta"  # judges judgments, not responses: scored on judgment pairs
+
     def __init__(self, sampler, cfg: MetaJudgeConfig, seed: int = 0):
         self.sampler = sampler
         self.cfg = cfg
         self.seed = seed
+        self.judge_calls = 0
 
     def verdicts(self, requests: list[tuple[str, str, str, str]], desc: str = "meta-judging") -> list[tuple[int | None, str]]:
         """requests: (instruction, response, judgment_a, judgment_b) → (1 | 2 | None, raw text)."""
@@ -32,4 +35,5 @@ class MetaJudge:
         params = SamplingParams(n=1, temperature=self.cfg.temperature, top_p=1.0,
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
         outs = self.sampler.generate(prompts, params, desc=desc)
+        self.judge_calls += len(prompts)
         return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]

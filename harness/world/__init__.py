@@ -14,6 +14,7 @@ from .generators import (
     eft_examples,
     ift_examples,
     judge_test_pairs,
+    judgment_test_pairs,
     make_prompts,
     pool_of,
     preference_pairs,
@@ -33,7 +34,7 @@ from .words import WORDS, levenshtein, similarity
 __all__ = [
     "FAMILIES", "FAMILY_NAMES", "FILLER_SENTENCES", "SPLIT_POOLS", "WORDS", "Family", "Task",
     "WorldConfig", "add_filler", "clean_answer", "corpus_texts", "eft_cases", "eft_examples",
-    "first_int", "get_family", "grade", "ift_examples", "judge_test_pairs", "justify",
+    "first_int", "get_family", "grade", "ift_examples", "judge_test_pairs", "judgment_test_pairs", "justify",
     "levenshtein", "make_prompts", "oracle_prefers", "oracle_quality", "pool_of",
     "preference_pairs", "reference_rating_examples", "rubric_for", "rubric_points", "similarity", "strip_filler",
     "task_from_prompt",

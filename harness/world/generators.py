@@ -24,7 +24,7 @@ from .words import WORDS
 
 TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
 # Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
-SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL}
+SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL, "judgment_test": JUDGE_POOL}
 _MIN_GAP = 0.05  # judge test pairs need a clear winner, not a rounding-level one
 
 
@@ -229,6 +229,22 @@ def judge_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
             response_b=second, label=0 if better_first[i] else 1,
             scores=[qb, qw] if better_first[i] else [qw, qb],
         ))
+    return out
+
+
+def judgment_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
+    """Held-out pairs for a meta-judge: two reviews of one response, the right one (its true
+    rubric points) and a wrong one (the points of a response on the other side of the 0.8
+    quality line, so at least one point differs). The right review is first in exactly half."""
+    better_first = _balanced_flags(_rng(cfg, "judgment_test:layout"), n)
+    out = []
+    for i, task, family, rng in _tasks(cfg, "judgment_test", n):
+        response = task.gold if rng.random() < 0.3 else family.perturb(task, rng)
+        quality = grade(task, response)
+        right, wrong = justify(task, response, quality), justify(task, response, 0.0 if quality >= 0.8 else 1.0)
+        first, second = (right, wrong) if better_first[i] else (wrong, right)
+        out.append(LabelledPair(prompt_id=f"judgment_test-{i}", prompt=task.instruction, response_a=first,
+                                response_b=second, label=0 if better_first[i] else 1, judged=response))
     return out
 
 
