@@ -130,6 +130,7 @@ class EvalConfig:
 class StoreConfig:
     root: str = "runs"
     cache: str = "~/.cache/selfalign"
+    judgment_cache: bool = True  # reuse raw judge outputs already computed by the same weights (judges/judgment_cache.py)
 
 
 @dataclass

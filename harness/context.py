@@ -21,7 +21,7 @@ from .store import AtomicDir, RunStore, atomic_write_json, atomic_write_jsonl, r
 
 log = logging.getLogger("selfalign")
 
-COUNTERS = ("tokens_generated", "sampler_calls", "judge_calls", "train_tokens")
+COUNTERS = ("tokens_generated", "sampler_calls", "judge_calls", "train_tokens", "judge_cache_hits", "judge_cache_misses")
 
 
 def stage_seed(seed: int, stage: str) -> int:
@@ -92,6 +92,10 @@ class RunContext:
         if self._sampler is not None:
             snap["tokens_generated"] += self._sampler.tokens_generated
             snap["sampler_calls"] += self._sampler.calls
+            cache = getattr(self._sampler, "judgment_cache", None)
+            if cache is not None:
+                snap["judge_cache_hits"] += cache.hits
+                snap["judge_cache_misses"] += cache.misses
         return snap
 
     # -- stages -------------------------------------------------------------------------------

@@ -106,12 +106,13 @@ def meta_pairs(cfg, data) -> list[LabelledPair]:
 def build_judge(cfg, policy, pairs, device):
     from .judges.digit import DigitJudge
     from .judges.implicit import ImplicitRewardJudge
+    from .judges.judgment_cache import with_judgment_cache
     from .judges.meta_judge import MetaJudge, MetaJudgeConfig
     from .judges.pairwise import PairwiseLogitJudge
     from .judges.rubric import RubricJudge, RubricJudgeConfig
     from .sampling.hf import HFSampler
 
-    sampler = HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress)
+    sampler = with_judgment_cache(HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress), cfg.store)
     if cfg.judge == "rubric":
         return RubricJudge(sampler, _knobs(RubricJudgeConfig, cfg.rubric, "rubric judge"))
     if cfg.judge == "meta":
@@ -146,12 +147,16 @@ def run_judge_job(cfg) -> dict:
     policy = None if cfg.judge == "oracle" else load_checkpoint(cfg, data, device)
     judge = build_judge(cfg, policy, pairs, device)
     judge.seed = int(cfg.seed)
+    cache = getattr(getattr(judge, "sampler", None), "judgment_cache", None)  # shared by the jobs of a multirun
+    hits_before, misses_before = (cache.hits, cache.misses) if cache else (0, 0)
     start = time.perf_counter()
     result = judge_accuracy(judge, pairs, seed=int(cfg.seed), desc=f"{cfg.judge} judge")
     outcomes = [r["outcome"] for r in result.pop("rows")]
     which = "– (no model)" if cfg.judge == "oracle" else cfg.checkpoint or f"{cfg.model.name} (base)"
     out = {"judge": cfg.judge, "checkpoint": which,
-           "pairs": cfg.pairs, **result, "judge_calls": judge.judge_calls, "wall_s": time.perf_counter() - start}
+           "pairs": cfg.pairs, **result, "judge_calls": judge.judge_calls, "wall_s": time.perf_counter() - start,
+           "judge_cache_hits": cache.hits - hits_before if cache else None,
+           "judge_cache_misses": cache.misses - misses_before if cache else None}
     if any(p.subset for p in pairs):
         out["rewardbench"] = section_scores(pairs, outcomes)
     return out

@@ -16,6 +16,7 @@ from .config import validate_config
 from .context import RunContext
 from .data.provider import DataProvider
 from .errors import ConfigError
+from .judges.judgment_cache import with_judgment_cache
 from .judges.templates import TEMPLATES
 from .registry import get_method
 from .store import RunStore, atomic_write_text, run_dir_for
@@ -95,7 +96,8 @@ def run_job(cfg: DictConfig) -> Path:
     ctx = RunContext(
         cfg, mcfg, store, data,
         policy_factory=lambda: load_policy(cfg.model, cfg.store.cache, device, data, progress=cfg.progress),
-        sampler_factory=lambda policy: HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress),
+        sampler_factory=lambda policy: with_judgment_cache(
+            HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress), cfg.store),
     )
     start = time.perf_counter()
     summary = entry.run(ctx)

@@ -49,8 +49,7 @@ class DigitJudge(LogitJudge):
         return [render(self.template, instruction=i, response=r, reference=g) for i, r, g in zip(instructions, responses, refs)]
 
     def expected_scores(self, instructions, responses, references=None) -> list[float]:
-        rows = self.sampler.next_token_logprobs(self.prompts(instructions, responses, references), self.digit_ids)
-        self.judge_calls += len(rows)
+        rows = self.answer_logprobs(self.prompts(instructions, responses, references), self.digit_ids)
         return [expected_digit(r) for r in rows]
 
     def score(self, instructions: list[str], responses: list[str], ids=None, desc: str = "",

@@ -3,9 +3,10 @@ names the better one. Generative: it samples a verdict and parses "Winner: Judge
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ..sampling.base import SamplingParams
+from .judgment_cache import cached_calls, decode_completions, encode_completions, template_identity
 from .parsing import parse_meta_verdict
 from .templates import render
 
@@ -34,6 +35,8 @@ class MetaJudge:
             return []
         params = SamplingParams(n=1, temperature=self.cfg.temperature, top_p=1.0,
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
-        outs = self.sampler.generate(prompts, params, desc=desc)
-        self.judge_calls += len(prompts)
+        outs, computed = cached_calls(
+            self.sampler, {"judge": "meta", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
+            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions)
+        self.judge_calls += computed
         return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]

@@ -58,8 +58,7 @@ class PairwiseLogitJudge(LogitJudge):
         """(log P(A), log P(B)) with `first` shown as response A, one forward pass per item."""
         prompts = [render(self.template, instruction=i, response_a=a, response_b=b)
                    for i, a, b in zip(instructions, first, second)]
-        self.judge_calls += len(prompts)
-        return [tuple(r) for r in self.sampler.next_token_logprobs(prompts, self.token_ids, prefix=ANSWER_PREFIX)]
+        return [tuple(r) for r in self.answer_logprobs(prompts, self.token_ids, prefix=ANSWER_PREFIX)]
 
     def compare(self, instructions: list[str], responses_1: list[str], responses_2: list[str]) -> list[tuple[float, float]]:
         """(score(y1), score(y2)) per item from both orders; the two scores sum to 1."""

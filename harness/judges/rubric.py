@@ -7,10 +7,11 @@ value in [0, max_score]. A response with no valid judgment gets score None (a co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ..records import Judgment
 from ..sampling.base import SamplingParams
+from .judgment_cache import cached_calls, decode_completions, encode_completions, template_identity
 from .parsing import parse_score
 from .templates import TEMPLATES, check_template, render
 
@@ -55,10 +56,12 @@ class RubricJudge:
                    for i, r, g in zip(instructions, responses, refs)]
         params = SamplingParams(n=self.cfg.k, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
-        outs = self.sampler.generate(prompts, params, desc=desc)
+        outs, computed = cached_calls(
+            self.sampler, {"judge": "rubric", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
+            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions)
         ids = ids or [(str(i), 0) for i in range(len(prompts))]
         judgments = [aggregate(pid, idx, [c.text for c in comps], self.cfg.max_score) for (pid, idx), comps in zip(ids, outs)]
-        self.judge_calls += len(prompts) * self.cfg.k
+        self.judge_calls += computed * self.cfg.k
         self.raw_judgments += len(prompts) * self.cfg.k
         self.parse_failures += sum(self.cfg.k - len(j.valid_scores) for j in judgments)
         return judgments

@@ -1,0 +1,116 @@
+"""A persistent cache of raw judge outputs, so judging the same response again costs no model
+call: re-evaluating stored outputs, the same seed model's judge accuracy in every run that shares
+it, or a judge sweep run twice.
+
+An entry is keyed by the judge's identity (kind, template name and a hash of its text, the call's
+parameters: sampling params with their seed, or the answer token ids), a fingerprint of the
+weights that computed it, the tokenizer's chat template, and the full rendered judge prompt
+(which holds the instruction and the response). It stores the raw outputs (generated texts, or
+answer-token log-probs), not parsed scores, so a parser change never serves stale scores.
+
+Sampled judgments are stored as first drawn: with a warm cache a run reuses those draws instead of
+drawing again, which is what makes a cached re-evaluation free. The backend (HF or vLLM) is not part
+of the key: both sample the same distribution, and logit judges agree to float tolerance.
+
+One SQLite file under `store.cache`, shared by runs and processes (WAL mode, waits on locks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from .templates import TEMPLATES
+
+
+def template_identity(name: str) -> dict:
+    return {"template": name, "template_sha": hashlib.sha256(TEMPLATES[name].encode()).hexdigest()[:16]}
+
+
+class JudgmentCache:
+    FILE = "judgments.sqlite"
+
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder).expanduser() / self.FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), timeout=120)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS judgments (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.commit()
+        self.hits = 0
+        self.misses = 0
+
+    def lookup(self, keys: list[str]) -> dict[str, object]:
+        found: dict[str, object] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):  # SQLite caps the number of bound parameters
+            chunk = unique[start:start + 500]
+            rows = self._db.execute(f"SELECT key, value FROM judgments WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((k, json.loads(v)) for k, v in rows)
+        return found
+
+    def store(self, items: dict[str, object]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO judgments (key, value) VALUES (?, ?)",
+                             [(k, json.dumps(v)) for k, v in items.items()])
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def encode_completions(completions) -> list:
+    return [[c.text, c.n_tokens, c.finish_reason] for c in completions]
+
+
+def decode_completions(rows) -> list:
+    from ..sampling.base import Completion
+
+    return [Completion(*row) for row in rows]
+
+
+def _key(identity: dict, prompt: str) -> str:
+    return hashlib.sha256(json.dumps([identity, prompt], sort_keys=True).encode()).hexdigest()
+
+
+def cached_calls(sampler, identity: dict, prompts: list[str], compute: Callable[[list[str]], list],
+                 encode: Callable = lambda x: x, decode: Callable = lambda x: x) -> tuple[list, int]:
+    """compute(prompts) with every prompt already judged under this identity and these weights
+    served from the sampler's judgment cache; returns (results in prompt order, prompts computed).
+    A sampler without a cache computes everything."""
+    cache: JudgmentCache | None = getattr(sampler, "judgment_cache", None)
+    if cache is None or not prompts:
+        return compute(prompts), len(prompts)
+    from ..models.fingerprint import weights_fingerprint
+
+    chat_template = getattr(sampler.policy.tokenizer, "chat_template", None) or ""
+    full = {**identity, "weights": weights_fingerprint(sampler.model),
+            "chat_template": hashlib.sha256(chat_template.encode()).hexdigest()[:16]}
+    keys = [_key(full, p) for p in prompts]
+    found = cache.lookup(keys)
+    todo = list(dict.fromkeys(k for k in keys if k not in found))  # duplicates are computed once
+    if todo:
+        first_prompt = {k: p for k, p in zip(keys, prompts)}
+        computed = compute([first_prompt[k] for k in todo])
+        new = {k: encode(v) for k, v in zip(todo, computed)}
+        cache.store(new)
+        found.update(new)
+    cache.hits += len(prompts) - len(todo)
+    cache.misses += len(todo)
+    return [decode(found[k]) for k in keys], len(todo)
+
+
+_OPEN: dict[str, JudgmentCache] = {}
+
+
+def with_judgment_cache(sampler, store_cfg):
+    """The sampler with the shared judgment cache attached when store.judgment_cache is on (one
+    connection per cache file per process, so a multirun shares it)."""
+    if getattr(store_cfg, "judgment_cache", False):
+        folder = str(Path(store_cfg.cache).expanduser())
+        if folder not in _OPEN:
+            _OPEN[folder] = JudgmentCache(folder)
+        sampler.judgment_cache = _OPEN[folder]
+    return sampler

@@ -1,0 +1,101 @@
+"""The judgment cache: judging the same responses again with the same weights costs no judge
+call and gives the same judgments; new weights, another template or other sampling params miss."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from conftest import FAST, FAST_SELF_REWARDING, run_cli
+from harness.judges.digit import DigitJudge
+from harness.judges.judgment_cache import JudgmentCache
+from harness.judges.pairwise import PairwiseLogitJudge
+from harness.judges.rubric import RubricJudge, RubricJudgeConfig
+from harness.models.fingerprint import weights_fingerprint
+from harness.sampling.hf import HFSampler
+from harness.world import WorldConfig, judge_test_pairs
+
+PAIRS = judge_test_pairs(WorldConfig(seed=5), 6)
+INSTRUCTIONS = [p.prompt for p in PAIRS]
+RESPONSES = [p.response_a for p in PAIRS]
+
+
+def _sampler(policy, folder):
+    sampler = HFSampler(policy, batch_size=8, progress=False)
+    sampler.judgment_cache = JudgmentCache(folder)
+    return sampler
+
+
+def test_fingerprint_follows_the_weights(tiny_policy):
+    model = tiny_policy.model
+    before = weights_fingerprint(model)
+    assert weights_fingerprint(model) == before
+    param = next(model.parameters())
+    with torch.no_grad():
+        param.view(-1)[7] += 1e-3  # one element, not at a sampled position: the sum still moves
+        assert weights_fingerprint(model) != before
+        param.view(-1)[7] -= 1e-3
+    assert weights_fingerprint(model) == before
+
+
+def test_rubric_judgments_are_served_from_the_cache(tiny_policy, tmp_path):
+    cfg = RubricJudgeConfig(k=2, max_new_tokens=12)
+    judge = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=3)
+    first = judge.score(INSTRUCTIONS, RESPONSES)
+    cache = judge.sampler.judgment_cache
+    assert (judge.judge_calls, cache.misses, cache.hits) == (12, 6, 0)
+    # a fresh judge and a fresh connection to the same file: nothing computed, same judgments
+    again = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=3)
+    second = again.score(INSTRUCTIONS, RESPONSES)
+    assert again.judge_calls == 0 and again.sampler.judgment_cache.hits == 6
+    assert [j.to_dict() for j in second] == [j.to_dict() for j in first]
+    # another sampling seed is another draw: all misses
+    reseeded = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=4)
+    reseeded.score(INSTRUCTIONS, RESPONSES)
+    assert reseeded.judge_calls == 12
+
+
+def test_logit_judges_hit_until_the_weights_change(tiny_policy, tmp_path):
+    sampler = _sampler(tiny_policy, tmp_path)
+    pairwise = PairwiseLogitJudge(sampler)
+    rows = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
+    assert pairwise.judge_calls == 6
+    again = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
+    assert pairwise.judge_calls == 6 and again == pytest.approx(rows)
+    digit = DigitJudge(sampler)  # another judge on the same texts: its own entries
+    digit.expected_scores(INSTRUCTIONS, RESPONSES)
+    assert digit.judge_calls == 6
+    param = next(tiny_policy.model.parameters())
+    with torch.no_grad():
+        param.mul_(1.01)
+        try:
+            pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
+            assert pairwise.judge_calls == 12  # new weights: recomputed, never served stale
+        finally:
+            param.div_(1.01)
+
+
+def test_a_repeated_run_judges_from_the_cache(tmp_path, cache_dir):
+    # the session's models without its judgments, so the first run starts cold
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir, cache, ignore=shutil.ignore_patterns(f"{JudgmentCache.FILE}*"))
+    args = ["method=self_rewarding", *FAST, *FAST_SELF_REWARDING]
+    metrics = []
+    for root in ("first", "second"):  # two run roots: every stage recomputes, sharing one cache
+        runs = tmp_path / root
+        proc = run_cli(args, runs, cache)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        metrics.append(json.loads(next(runs.rglob("metrics.json")).read_text()))
+    first, second = metrics
+    assert first["cost"]["judge_calls"] > 0 and first["cost"]["judge_cache_misses"] > 0
+    assert second["cost"]["judge_calls"] == 0 and second["cost"]["judge_cache_misses"] == 0
+    assert second["cost"]["judge_cache_hits"] == first["cost"]["judge_cache_hits"] + first["cost"]["judge_cache_misses"]
+    assert second["summary"]["win_rate"] == first["summary"]["win_rate"]
+    assert second["summary"]["judge"]["accuracy"] == first["summary"]["judge"]["accuracy"]
+    proc = run_cli([*args, "store.judgment_cache=false"], tmp_path / "third", cache)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    third = json.loads(next((tmp_path / "third").rglob("metrics.json")).read_text())
+    assert third["cost"]["judge_calls"] == first["cost"]["judge_calls"] and third["cost"]["judge_cache_hits"] == 0
