@@ -55,8 +55,16 @@ class ModelConfig:
 
 @dataclass
 class SamplerConfig:
-    backend: str = "hf"
-    batch_size: int = 64
+    backend: str = "hf"  # hf | vllm
+    batch_size: int = 64  # hf: sequences per generate call (vllm batches continuously)
+    # vllm only (conf/sampler/vllm.yaml documents each)
+    prefix_caching: bool = True
+    max_model_len: Optional[int] = None  # None = model.max_length
+    gpu_memory_utilization: float = 0.5
+    enforce_eager: bool = False
+    cpu_kv_cache_gb: int = 2
+    sync_tolerance: float = 0.05
+    sync_timeout_s: int = 900
 
 
 @dataclass
@@ -201,7 +209,6 @@ _RULES = [
     ("model.lora.r", _positive, "a positive rank"),
     ("model.lora.alpha", _positive, "a positive scaling"),
     ("model.lora.dropout", _unit, "a probability in [0, 1]"),
-    ("sampler.backend", lambda v: v in ("hf",), "hf (the vLLM backend is selected with sampler=vllm once installed)"),
     ("sampler.batch_size", _positive, "a positive batch size"),
     ("seed_sft.ift_examples", _non_negative, "a count >= 0"),
     ("seed_sft.eft_examples", _non_negative, "a count >= 0"),
@@ -222,6 +229,10 @@ _RULES = [
     ("eval.lc_gamed", lambda v: v in ("built", "hub"), "built (gamed references judged by this annotator) or hub "
      "(alpaca_eval's df_gamed.csv, online, AlpacaEval set only)"),
     ("eval.bootstrap", _positive, "a positive number of bootstrap resamples"),
+    ("sampler.backend", lambda v: v in ("hf", "vllm"), "hf (transformers generate) or vllm"),
+    ("sampler.sync_tolerance", _positive, "a positive log-prob tolerance"),
+    ("sampler.sync_timeout_s", _positive, "a positive number of seconds"),
+    ("sampler.gpu_memory_utilization", lambda v: v is not None and 0 < v <= 1, "a fraction in (0, 1]"),
 ]
 
 

@@ -68,6 +68,11 @@ class RunContext:
         self._sampler.sync_weights(policy)
         return self._sampler
 
+    def sampler_stats(self) -> dict:
+        """Backend facts worth keeping with the metrics (vLLM: engine start and weight-sync times)."""
+        stats = getattr(self._sampler, "stats", None)
+        return stats() if stats else {}
+
     @property
     def run_dir(self) -> Path:
         return self.store.run_dir

@@ -73,7 +73,7 @@ def record_provenance(store: RunStore, seed: int) -> None:
 def run_job(cfg: DictConfig) -> Path:
     from .cli import setup_logging
     from .models.loading import load_policy, resolve_device
-    from .sampling.hf import HFSampler
+    from .sampling.factory import make_sampler
 
     validate_config(cfg)
     entry = get_method(cfg.method.name)
@@ -97,7 +97,7 @@ def run_job(cfg: DictConfig) -> Path:
         cfg, mcfg, store, data,
         policy_factory=lambda: load_policy(cfg.model, cfg.store.cache, device, data, progress=cfg.progress),
         sampler_factory=lambda policy: with_judgment_cache(
-            HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress), cfg.store),
+            make_sampler(policy, cfg.sampler, cfg.model, store.run_dir / "sampler", progress=cfg.progress), cfg.store),
     )
     start = time.perf_counter()
     summary = entry.run(ctx)
@@ -108,6 +108,7 @@ def run_job(cfg: DictConfig) -> Path:
         "capability": capability,
         "cost": ctx.total_cost(), "eval_cost": ctx.total_cost(evaluation=True),
         "wall_s_this_invocation": time.perf_counter() - start,
+        "sampler": {"backend": cfg.sampler.backend, **ctx.sampler_stats()},
     }
     store.write_json("metrics.json", metrics)
     register_with_sweep(store.run_dir)
