@@ -90,7 +90,7 @@ def test_meta_judge_is_scored_on_the_worlds_judgment_pairs(tmp_path, cache_dir):
                    module="harness.judge_app")
     assert proc.returncode == 0, proc.stderr[-3000:]
     (result,) = [json.loads(f.read_text()) for f in runs.rglob("judge_result.json")]
-    assert result["judge"] == "meta" and result["n"] == 4 and result["judge_calls"] == 8  # both orders
+    assert result["judge"] == "meta" and result["n"] == 4 and result["judge_calls"] + result["judge_cache_hits"] == 8  # both orders
     assert 0 <= result["accuracy"] <= 100 and result["failure_rate"] is not None
     proc = run_cli(["judge=meta", f"pairs={tmp_path / 'x.jsonl'}", *JUDGE_FAST], runs, cache_dir,
                    module="harness.judge_app")
