@@ -99,3 +99,12 @@ def test_a_repeated_run_judges_from_the_cache(tmp_path, cache_dir):
     assert proc.returncode == 0, proc.stderr[-3000:]
     third = json.loads(next((tmp_path / "third").rglob("metrics.json")).read_text())
     assert third["cost"]["judge_calls"] == first["cost"]["judge_calls"] and third["cost"]["judge_cache_hits"] == 0
+
+
+def test_fingerprint_of_a_real_sized_embedding():
+    # SmolLM2's embedding table: float sample positions once rounded past its last element
+    table = torch.nn.Embedding(49152, 576)
+    before = weights_fingerprint(table)
+    with torch.no_grad():
+        table.weight.view(-1)[-1] += 1.0  # the last value, which the strided sample includes
+    assert weights_fingerprint(table) != before

@@ -21,7 +21,8 @@ def weights_fingerprint(model, samples_per_tensor: int = 64) -> str:
         if not (flat.is_floating_point() or flat.is_complex()):
             flat = flat.double()
         steps = min(samples_per_tensor, flat.numel())
-        idx = torch.linspace(0, flat.numel() - 1, steps=steps, device=flat.device).long()
+        # integer arithmetic: float positions round past the end of tensors with tens of millions of values
+        idx = torch.arange(steps, device=flat.device) * (flat.numel() - 1) // max(steps - 1, 1)
         digest.update(flat.double().sum().cpu().numpy().tobytes())
         digest.update(flat[idx].double().cpu().numpy().tobytes())
     return digest.hexdigest()[:20]
