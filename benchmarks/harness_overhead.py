@@ -3,7 +3,8 @@ compute. Model compute = time inside the sampler (sampling and every model-based
 the training loops, and inside any other top-level model forward pass (reference log-probs,
 lm-eval); nested calls are counted once. Everything else (data generation, stage bookkeeping,
 persistence, annotators, statistics, model loading) is overhead. Each repeat is a fresh run of
-the method in-process, on a warm model cache (the tiny base and seed models already built).
+the method in-process, on a warm model cache (the tiny base and seed models already built) and
+with the judgment cache off, so every repeat samples and judges for real.
 
     python benchmarks/harness_overhead.py [--methods self_rewarding dpo] [--repeats 2]
 """
@@ -57,7 +58,7 @@ def one_run(method: str, cache: str) -> tuple[float, float]:
     from harness.runner import run_job
 
     cfg = compose(f"method={method}", f"store.root={tempfile.mkdtemp(prefix='bench-runs-')}", f"store.cache={cache}",
-                  "progress=false")
+                  "progress=false", "store.judgment_cache=false")  # every repeat judges for real
     _state["seconds"] = 0.0
     start = time.perf_counter()
     run_job(cfg)

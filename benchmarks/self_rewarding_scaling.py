@@ -24,7 +24,7 @@ def iteration_seconds(size: int, cache: str) -> tuple[float, dict]:
 
     cfg = compose("method=self_rewarding", "method.iterations=1", f"method.prompts_per_iteration={size}",
                   f"store.root={tempfile.mkdtemp(prefix='bench-scaling-')}", f"store.cache={cache}", "progress=false",
-                  "eval.judge_accuracy=false", "eval.alpaca_eval=false")
+                  "eval.judge_accuracy=false", "eval.alpaca_eval=false", "store.judgment_cache=false")
     run = Path(run_job(cfg))
     by_stage = {}
     for done in (run / "stages" / "iter1").glob("*/_done.json"):

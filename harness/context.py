@@ -68,6 +68,12 @@ class RunContext:
         self._sampler.sync_weights(policy)
         return self._sampler
 
+    def close_sampler(self) -> None:
+        """Release the sampler's engine, if it has one (vLLM)."""
+        close = getattr(self._sampler, "close", None)
+        if close:
+            close()
+
     def sampler_stats(self) -> dict:
         """Backend facts worth keeping with the metrics (vLLM: engine start and weight-sync times)."""
         stats = getattr(self._sampler, "stats", None)

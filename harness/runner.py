@@ -111,6 +111,7 @@ def run_job(cfg: DictConfig) -> Path:
         "sampler": {"backend": cfg.sampler.backend, **ctx.sampler_stats()},
     }
     store.write_json("metrics.json", metrics)
+    ctx.close_sampler()
     register_with_sweep(store.run_dir)
     from .report import format_row
     log.info("done: %s", format_row(metrics))

@@ -121,10 +121,7 @@ class VLLMSampler:
     def _start(self, folder: Path) -> None:
         from vllm import LLM
 
-        if self._llm is not None:
-            del self._llm
-            self._llm = None
-            gc.collect()
+        self.close()  # one engine at a time: the old one's memory goes first
         start = time.perf_counter()
         dtype = str(next(self.policy.model.parameters()).dtype).replace("torch.", "")
         self._llm = LLM(model=str(folder), tokenizer=str(folder), dtype=dtype,
@@ -253,6 +250,13 @@ class VLLMSampler:
             totals.append(sum(scored[j][ids[j]].logprob for j in range(1, len(ids)) if labels[j] != -100))
         self.calls += len(prompts)
         return totals
+
+    def close(self) -> None:
+        """Stop the engine (a multirun starts one per run, so each must give its memory back)."""
+        if self._llm is not None:
+            del self._llm
+            self._llm = None
+            gc.collect()
 
     def stats(self) -> dict:
         return {"engine_starts_s": list(self.engine_starts), "syncs": list(self.syncs)}
