@@ -72,7 +72,7 @@ class RunContext:
         """Release the sampler's engine, if it has one (vLLM)."""
         close = getattr(self._sampler, "close", None)
         if close:
-            close()
+            close(remove_weights=True)
 
     def sampler_stats(self) -> dict:
         """Backend facts worth keeping with the metrics (vLLM: engine start and weight-sync times)."""

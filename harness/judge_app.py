@@ -110,9 +110,13 @@ def build_judge(cfg, policy, pairs, device):
     from .judges.meta_judge import MetaJudge, MetaJudgeConfig
     from .judges.pairwise import PairwiseLogitJudge
     from .judges.rubric import RubricJudge, RubricJudgeConfig
-    from .sampling.hf import HFSampler
+    from .sampling.factory import make_sampler
 
-    sampler = with_judgment_cache(HFSampler(policy, batch_size=cfg.sampler.batch_size, progress=cfg.progress), cfg.store)
+    import tempfile
+
+    # sampler=vllm works here too: the engine loads a saved copy of the checkpoint
+    work = tempfile.mkdtemp(prefix="selfalign-judge-sampler-")
+    sampler = with_judgment_cache(make_sampler(policy, cfg.sampler, cfg.model, work, progress=cfg.progress), cfg.store)
     if cfg.judge == "rubric":
         return RubricJudge(sampler, _knobs(RubricJudgeConfig, cfg.rubric, "rubric judge"))
     if cfg.judge == "meta":
@@ -151,6 +155,9 @@ def run_judge_job(cfg) -> dict:
     hits_before, misses_before = (cache.hits, cache.misses) if cache else (0, 0)
     start = time.perf_counter()
     result = judge_accuracy(judge, pairs, seed=int(cfg.seed), desc=f"{cfg.judge} judge")
+    close = getattr(getattr(judge, "sampler", None), "close", None)
+    if close:  # a vLLM engine: give its memory and its copy of the weights back before the next job
+        close(remove_weights=True)
     outcomes = [r["outcome"] for r in result.pop("rows")]
     which = "– (no model)" if cfg.judge == "oracle" else cfg.checkpoint or f"{cfg.model.name} (base)"
     out = {"judge": cfg.judge, "checkpoint": which,

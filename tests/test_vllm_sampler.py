@@ -98,3 +98,18 @@ def test_a_run_with_sampler_vllm(tmp_path, cache_dir):
     assert len(sampler["syncs"]) >= 1  # the trained M2 reached the engine before it was evaluated
     assert all(s["probe_error"] <= 0.05 for s in sampler["syncs"])
     assert 0 <= metrics["summary"]["win_rate"] <= 100
+
+
+def test_a_judge_sweep_with_sampler_vllm_agrees_with_hf(tmp_path, cache_dir):
+    from test_judge_app import JUDGE_FAST
+
+    results = {}
+    for backend in ("hf", "vllm"):
+        runs = tmp_path / backend
+        proc = run_cli(["judge=pairwise", f"sampler={backend}", "sampler.cpu_kv_cache_gb=1", "store.judgment_cache=false",
+                        *JUDGE_FAST], runs, cache_dir, module="harness.judge_app", timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results[backend] = json.loads(next(runs.rglob("judge_result.json")).read_text())
+    # a logit judge reads the same log-probs from either backend: the same verdicts
+    assert results["vllm"]["accuracy"] == results["hf"]["accuracy"]
+    assert results["vllm"]["order_consistency"] == results["hf"]["order_consistency"]

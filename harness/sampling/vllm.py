@@ -251,12 +251,16 @@ class VLLMSampler:
         self.calls += len(prompts)
         return totals
 
-    def close(self) -> None:
-        """Stop the engine (a multirun starts one per run, so each must give its memory back)."""
+    def close(self, remove_weights: bool = False) -> None:
+        """Stop the engine (a multirun starts one per run, so each must give its memory back);
+        remove_weights also deletes the saved copy it served (the run's checkpoints stay)."""
         if self._llm is not None:
             del self._llm
             self._llm = None
             gc.collect()
+        if remove_weights and self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder, self._served = None, None
 
     def stats(self) -> dict:
         return {"engine_starts_s": list(self.engine_starts), "syncs": list(self.syncs)}
