@@ -115,9 +115,9 @@ def round_half_up(x: float) -> int:
 
 def ordered_pair(pid: str, prompt: str, better: str, worse: str, seed: int,
                  better_score: Optional[float] = None, worse_score: Optional[float] = None) -> LabelledPair:
-    """A judge test pair whose A/B order comes from a coin seeded by (seed, pair id), as the
-    RewardBench loader does: the better response sits first about half the time, and the same
-    pair lands the same way on every run."""
+    """A judge test pair whose A/B order comes from a coin seeded by (seed, pair id), for every
+    labelled pair set (RewardBench's too): the better response sits first about half the time,
+    and the same pair lands the same way on every run."""
     better_first = random.Random(f"{seed}:{pid}").random() < 0.5
     a, b = (better, worse) if better_first else (worse, better)
     scores = None

@@ -102,18 +102,19 @@ class OASST1(DatasetSource):
             self._first_turns[split] = first_turns(self.rows(split), self.where(split))
         return self._first_turns[split]
 
+    def _best_replies(self, split: str, skipped: Counter):
+        """(root prompt, its rank-0 reply) for each first turn of the split that has one."""
+        for root, replies in self._turns(split):
+            best = best_reply(replies)
+            if best is None:
+                skipped["prompts without a usable rank-0 reply"] += 1
+                continue
+            yield root, best
+
     def ift(self, limit: Optional[int] = None) -> list[SFTExample]:
         skipped: Counter = Counter()
-
-        def examples():
-            for root, replies in self._turns("train"):
-                best = best_reply(replies)
-                if best is None:
-                    skipped["prompts without a usable rank-0 reply"] += 1
-                    continue
-                yield SFTExample(prompt=root["text"], response=best["text"], kind="ift")
-
-        out = take(examples(), limit)
+        out = take((SFTExample(prompt=root["text"], response=best["text"], kind="ift")
+                    for root, best in self._best_replies("train", skipped)), limit)
         self.report("IFT examples", "train", len(out), skipped)
         return out
 
@@ -141,17 +142,9 @@ class OASST1(DatasetSource):
 
     def eval_prompts(self, limit: Optional[int] = None) -> list[PromptRecord]:
         skipped: Counter = Counter()
-
-        def prompts():
-            for root, replies in self._turns("validation"):
-                best = best_reply(replies)
-                if best is None:
-                    skipped["prompts without a usable rank-0 reply"] += 1
-                    continue
-                yield PromptRecord(id=root["message_id"], instruction=root["text"], family=self.name,
-                                   reference=best["text"])
-
-        out = take(unique_prompts(prompts()), limit)
+        prompts = (PromptRecord(id=root["message_id"], instruction=root["text"], family=self.name, reference=best["text"])
+                   for root, best in self._best_replies("validation", skipped))
+        out = take(unique_prompts(prompts), limit)
         self.report("evaluation prompts", "validation", len(out), skipped)
         return out
 

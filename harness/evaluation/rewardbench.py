@@ -11,9 +11,9 @@ so a judge's position bias cannot masquerade as accuracy.
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 
+from ..data.hub import SPLIT_SUFFIXES, ordered_pair, read_file
 from ..errors import DataError
 from ..records import LabelledPair
 
@@ -45,11 +45,9 @@ def pairs_from_rows(rows, seed: int = 0, source: str = "pairs file") -> list[Lab
         if missing:
             raise DataError(f"{source}: row {i} has no text field {', '.join(map(repr, missing))}; RewardBench-format "
                             f"rows need prompt, chosen, rejected (and subset).")
-        pid = str(row.get("id", i))
-        chosen_first = random.Random(f"{seed}:{pid}").random() < 0.5
-        a, b = (row["chosen"], row["rejected"]) if chosen_first else (row["rejected"], row["chosen"])
-        out.append(LabelledPair(prompt_id=pid, prompt=row["prompt"], response_a=a, response_b=b,
-                                label=0 if chosen_first else 1, subset=row.get("subset") or "default"))
+        pair = ordered_pair(str(row.get("id", i)), row["prompt"], row["chosen"], row["rejected"], seed)
+        pair.subset = row.get("subset") or "default"
+        out.append(pair)
     if not out:
         raise DataError(f"{source} has no rows.")
     return out
@@ -62,11 +60,10 @@ def load_rewardbench(path_or_hub_id: str, seed: int = 0, split: str = "filtered"
     import datasets
 
     path = Path(path_or_hub_id).expanduser()
-    if path.suffix in (".json", ".jsonl", ".parquet"):
+    if path.suffix in SPLIT_SUFFIXES:
         if not path.exists():
             raise DataError(f"Pairs file {str(path)!r} does not exist.")
-        kind = "parquet" if path.suffix == ".parquet" else "json"
-        rows = datasets.load_dataset(kind, data_files=str(path), split="train")
+        rows = read_file(path)
     else:
         try:
             rows = datasets.load_dataset(path_or_hub_id, split=split)

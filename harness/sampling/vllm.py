@@ -97,16 +97,19 @@ class VLLMSampler:
         return folder
 
     def _update(self, fingerprint: str) -> None:
+        """Serve these weights: the first start, or a sync (in place if the backend can, else an
+        engine restart); either way the probe must pass before anything is sampled."""
         start = time.perf_counter()
+        first = self._llm is None
         old, folder = self._folder, self._save(fingerprint)
-        how = "in place"
-        try:
-            self._llm.collective_rpc("reload_weights", kwargs={"weights_path": str(folder)})
-            self._llm.reset_prefix_cache()  # cached KV entries were computed by the old weights
-            error = self.probe_error()
-        except Exception as e:  # backends without in-place reload raise here (vLLM-CPU)
-            log.debug("in-place weight reload failed (%s); restarting the engine", e)
-            error = None
+        how, error = "in place", None
+        if not first:
+            try:
+                self._llm.collective_rpc("reload_weights", kwargs={"weights_path": str(folder)})
+                self._llm.reset_prefix_cache()  # cached KV entries were computed by the old weights
+                error = self.probe_error()
+            except Exception as e:  # backends without in-place reload raise here (vLLM-CPU)
+                log.debug("in-place weight reload failed (%s); restarting the engine", e)
         if error is None or error > self.cfg.sync_tolerance:
             how = "engine restart"
             self._start(folder)
@@ -115,8 +118,10 @@ class VLLMSampler:
         self._served, self._folder = fingerprint, folder
         if old is not None and old != folder:
             shutil.rmtree(old, ignore_errors=True)
-        self.syncs.append({"how": how, "seconds": time.perf_counter() - start, "probe_error": error})
-        log.info("vLLM weights updated (%s) in %.1fs; probe max |Δ log p| = %.2g", how, time.perf_counter() - start, error)
+        if not first:  # syncs lists weight updates; engine_starts already has the first start
+            self.syncs.append({"how": how, "seconds": time.perf_counter() - start, "probe_error": error})
+            log.info("vLLM weights updated (%s) in %.1fs; probe max |Δ log p| = %.2g", how,
+                     time.perf_counter() - start, error)
 
     def _start(self, folder: Path) -> None:
         from vllm import LLM
@@ -139,14 +144,7 @@ class VLLMSampler:
             from ..models.fingerprint import weights_fingerprint
 
             fingerprint = weights_fingerprint(self.policy.model)
-
-            def first_start():
-                folder = self._save(fingerprint)
-                self._start(folder)
-                self._check(self.probe_error())
-                self._served, self._folder = fingerprint, folder
-
-            self._run_with_timeout(first_start, "engine start")
+            self._run_with_timeout(lambda: self._update(fingerprint), "engine start")
         return self._llm
 
     def _run_with_timeout(self, work, what: str) -> None:
