@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from .records import Judgment, PreferencePair, PromptRecord, Sample
@@ -82,26 +83,33 @@ def length_controlled_pairs(prompts: list[PromptRecord], samples: list[Sample], 
 SELECT_MODES = ("largest", "smallest", "middle")
 
 
+def round_half_up(x: float) -> int:
+    """floor(x + 0.5): 0.5 → 1, 2.5 → 3 (Python's round() would give 0 and 2). A tiny tolerance
+    keeps float products such as 0.7 · 45 = 31.499999999999996 on the intended side (32)."""
+    return math.floor(x + 0.5 + 1e-9)
+
+
 def select_by_margin(margins: list[float], ratio: float, mode: str = "largest", warmup: float = 1.0,
                      tol: float = 0.0) -> list[int]:
     """Indices of the offline pairs to keep, ranked by implicit-reward margin (SeRA's review step).
 
-    Keeps round(ratio · n) pairs with the largest margins (or smallest, or the middle band).
-    While the policy still equals the reference every margin is the same (0), so ranking means
-    nothing: then the first round(warmup · n) pairs are kept instead (warmup = 1: all of them).
-    `tol` is the spread of margins still counted as "all equal" (float noise between two copies
-    of the same network). Ties are broken by position, so the selection is deterministic."""
+    Keeps k = floor(ratio · n + 0.5) pairs (round half up; ratio 0 keeps none) with the largest
+    margins (or smallest, or the middle band). While the policy still equals the reference every
+    margin is the same (0), so ranking means nothing: then the first floor(warmup · n + 0.5)
+    pairs are kept instead (warmup = 1: all of them). `tol` is the spread of margins still counted
+    as "all equal" (float noise between two copies of the same network). Ties are broken by
+    position, so the selection is deterministic."""
     from .config import check
 
-    check(ratio, 0 < ratio <= 1, "select_ratio", "a fraction in (0, 1]")
+    check(ratio, 0 <= ratio <= 1, "select_ratio", "a fraction in [0, 1] (0 keeps no offline pair)")
     check(warmup, 0 < warmup <= 1, "warmup", "a fraction in (0, 1]")
     check(mode, mode in SELECT_MODES, "select", f"one of {', '.join(SELECT_MODES)}")
     n = len(margins)
     if n == 0:
         return []
     if max(margins) - min(margins) <= tol:
-        return list(range(round(warmup * n)))
-    k = max(1, round(ratio * n))
+        return list(range(round_half_up(warmup * n)))
+    k = round_half_up(ratio * n)
     ascending = sorted(range(n), key=lambda i: (margins[i], i))
     if mode == "largest":
         chosen = sorted(range(n), key=lambda i: (-margins[i], i))[:k]

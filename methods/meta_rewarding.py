@@ -8,7 +8,9 @@ M1 = the base fine-tuned on IFT + EFT data. For t = 1..T:
     judge pairs ← (iterations with judge training) for the response whose N scores vary most,
                   M_t meta-judges every pair of its distinct judgments in both orders; a
                   position-weighted Bradley–Terry score ranks the judgments; best vs worst,
-                  dropping equal scores, over-long chosen judgments and over-represented scores
+                  dropping equal scores and over-long chosen judgments, then downsampling
+                  over-represented chosen scores (each score value keeps at most
+                  ceil(score_cap · n) of the n judge pairs; seeded)
     M_{t+1}     ← DPO(β=0.1) on actor + judge pairs from M_t, reference = M_t
 """
 
@@ -16,11 +18,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Optional
 
 from harness import stages
 from harness.config import check
 from harness.judges.meta import (all_order_comparisons, bradley_terry, distinct_judgments, judgment_variance,
-                                 score_cap_filter, weighted_win_matrix)
+                                 score_cap_filter, score_cap_limit, weighted_win_matrix)
 from harness.judges.meta_judge import MetaJudge, MetaJudgeConfig
 from harness.judges.parsing import parse_score
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
@@ -46,7 +49,7 @@ class MetaRewardingConfig:
     train_judge: list = field(default_factory=lambda: [1, 2])
     meta_judge: MetaJudgeConfig = field(default_factory=MetaJudgeConfig)
     max_chosen_judgment_chars: int = 400
-    score_cap: float = 0.4
+    score_cap: Optional[float] = 0.4  # each chosen score value keeps at most ceil(cap · n) judge pairs; None or 1 = off
     daa: DAAConfig = field(default_factory=DAAConfig)
 
     def validate(self):
@@ -57,7 +60,9 @@ class MetaRewardingConfig:
               f"iteration numbers between 1 and {self.iterations}")
         check(self.n_samples, self.n_samples >= 2, "method.n_samples", "at least 2 responses per prompt")
         check(self.judge.k, self.judge.k >= 2, "method.judge.k", "at least 2 judgments per response (judge pairs need two)")
-        check(self.score_cap, 0 < self.score_cap <= 1, "method.score_cap", "a fraction in (0, 1]")
+        check(self.score_cap, self.score_cap is None or 0 < self.score_cap <= 1, "method.score_cap",
+              "a fraction in (0, 1] (each chosen score value keeps at most ceil(score_cap * n) of the n judge pairs), "
+              "or null / 1.0 to turn the cap off")
         check(self.new_prompts, self.new_prompts in ("dataset", "self_instruct"), "method.new_prompts", "dataset or self_instruct")
         self.sampling.validate("method.sampling")
         self.daa.validate()
@@ -86,7 +91,9 @@ def meta_judge_requests(prompts, samples, judgments):
     return plan
 
 
-def judge_pairs(plan, verdicts, cfg, judge_template) -> tuple[list[PreferencePair], dict]:
+def judge_pairs(plan, verdicts, cfg, judge_template, seed: int = 0) -> tuple[list[PreferencePair], dict]:
+    """Best vs worst judgment of each planned response by position-weighted Bradley–Terry, then
+    the score cap (`seed` picks which over-represented pairs it drops)."""
     pairs, chosen_scores, dropped_equal, dropped_long, dropped_no_verdict = [], [], 0, 0, 0
     position1 = decided = higher_score_wins = score_decided = 0
     for item, its_verdicts in zip(plan, verdicts):
@@ -118,9 +125,12 @@ def judge_pairs(plan, verdicts, cfg, judge_template) -> tuple[list[PreferencePai
         pairs.append(PreferencePair(prompt_id=item["prompt_id"], prompt=prompt, chosen=best_text, rejected=worst_text,
                                     chosen_score=best_score, rejected_score=worst_score, source="meta_judged"))
         chosen_scores.append(best_score)
-    keep = score_cap_filter(chosen_scores, cfg.score_cap)
+    keep = score_cap_filter(chosen_scores, cfg.score_cap, seed=seed)
     stats = {"judge_pairs_candidates": len(plan), "judge_pairs_kept": len(keep), "judge_pairs_dropped_equal_score": dropped_equal,
-             "judge_pairs_dropped_long": dropped_long, "judge_pairs_dropped_no_verdict": dropped_no_verdict, "judge_pairs_dropped_score_cap": len(pairs) - len(keep),
+             "judge_pairs_dropped_long": dropped_long, "judge_pairs_dropped_no_verdict": dropped_no_verdict,
+             "judge_pairs_before_score_cap": len(pairs), "judge_pairs_dropped_score_cap": len(pairs) - len(keep),
+             "judge_pairs_score_cap_limit": score_cap_limit(len(pairs), cfg.score_cap),
+             "judge_pairs_chosen_scores": {str(k): v for k, v in sorted(Counter(chosen_scores[i] for i in keep).items())},
              "meta_verdicts": decided, "meta_position_bias": position1 / decided if decided else None,
              "meta_score_bias": higher_score_wins / score_decided if score_decided else None}
     return [pairs[k] for k in keep], stats
@@ -134,7 +144,7 @@ def run(ctx) -> dict:
     meta = MetaJudge(ctx.sampler, cfg.meta_judge)
     result = stages.evaluate(ctx, "eval/M1", judge)
     ctx.log_iteration({"iteration": 0, "model": "M1", "eval": result})
-    actor_kept, judge_kept = [], 0
+    actor_kept, judge_kept = [], []
 
     for t in range(1, cfg.iterations + 1):
         it, rho = f"iter{t}", cfg.rho[t - 1]
@@ -148,18 +158,35 @@ def run(ctx) -> dict:
         if t in cfg.train_judge:
             plan = meta_judge_requests(prompts, samples, judgments)
             verdicts = ctx.json(f"{it}/meta_judge", lambda: {"verdicts": meta_verdicts(ctx, meta, plan, f"{it}/meta_judge")})
-            judged, judge_stats = judge_pairs(plan, verdicts["verdicts"], cfg, cfg.judge.template)
+            judged, judge_stats = judge_pairs(plan, verdicts["verdicts"], cfg, cfg.judge.template,
+                                              seed=ctx.seed(f"{it}/score_cap"))
         train_stats = stages.train_pairs(ctx, f"{it}/train", actor + judged, cfg.daa)
         result = stages.evaluate(ctx, f"eval/M{t + 1}", judge)
         lengths = [s.n_tokens for s in samples]
         ctx.log_iteration({"iteration": t, "model": f"M{t + 1}", "rho": rho, "train_judge": t in cfg.train_judge,
-                           **actor_stats, **judge_stats, "unique_samples": len(samples),
+                           **actor_stats, **judge_stats, "judge_pairs_trained": len(judged), "unique_samples": len(samples),
                            "mean_sample_tokens": sum(lengths) / len(lengths) if lengths else None,
                            "score_histogram": dict(Counter(str(round(s)) for j in judgments for s in j.valid_scores)),
                            "train": train_stats, "eval": result})
         actor_kept.append(len(actor))
-        judge_kept += len(judged)
-    return {**result, "highlights": {"actor pairs by iteration": "/".join(map(str, actor_kept)), "judge pairs": judge_kept}}
+        if t in cfg.train_judge:
+            judge_kept.append((t, len(judged)))
+    return {**result, "highlights": {"actor pairs by iteration": "/".join(map(str, actor_kept)),
+                                     "judge pairs by iteration": judge_pairs_note(judge_kept)}}
+
+
+def judge_pairs_note(kept: list[tuple[int, int]]) -> str:
+    """The leaderboard note on judge training: judge pairs trained in each `train_judge`
+    iteration, saying so plainly when some or all of them trained on none."""
+    if not kept:
+        return "none (train_judge is empty: no judge training)"
+    counts = "/".join(str(n) for _, n in kept)
+    empty = [t for t, n in kept if n == 0]
+    if len(empty) == len(kept):
+        return f"{counts} (no judge training happened)"
+    if empty:
+        return f"{counts} (no judge pairs in iteration {', '.join(map(str, empty))})"
+    return counts
 
 
 def meta_verdicts(ctx, meta, plan, name) -> list[list[int | None]]:

@@ -1,7 +1,17 @@
 """Baseline `online_dpo`: the Self-Rewarding loop with a separate, fixed judge instead of the
 model itself — the "needs a separate reward model" setting that self-judging methods argue
-against. The judge is the world's oracle (a perfect reward model: an upper bound for what a
-judge can give this loop)."""
+against. The judge (`external_judge`) is one of the controls of METHODS.md §8:
+
+    oracle        the world's oracle (5 × quality), a perfect reward model: chosen = the best
+                  oracle quality, rejected = the worst, ties dropped (the positive control)
+    noisy_oracle  the oracle's pair, then chosen and rejected swapped with probability
+                  1 − judge_accuracy, drawn per prompt from a stream keyed by the run seed, the
+                  iteration and the prompt id (the dose–response; p < 0.5 is an adversarial judge)
+    random        every response scored uniformly at random (seeded), then the same max/min rule:
+                  a judge with no information (the negative control)
+
+Every iteration logs the realised judge accuracy of the pairs it trained on: the share whose
+chosen response has the higher oracle quality (pairs of equal quality counted apart)."""
 
 from __future__ import annotations
 
@@ -9,26 +19,66 @@ from dataclasses import dataclass
 
 from harness import stages
 from harness.config import check
-from harness.judges.oracle import OracleJudge
+from harness.judges.oracle import OracleJudge, RandomJudge, flip_pairs, oracle_agreement
 from harness.registry import register_method
 
 from .self_rewarding import SelfRewardingConfig, iterate
+
+EXTERNAL_JUDGES = ("oracle", "noisy_oracle", "random")
 
 
 @dataclass
 class OnlineDPOConfig(SelfRewardingConfig):
     name: str = "online_dpo"
-    external_judge: str = "oracle"
+    external_judge: str = "oracle"  # oracle | noisy_oracle | random
+    judge_accuracy: float = 1.0  # noisy_oracle: probability that a pair keeps the oracle's preference
 
     def validate(self):
-        check(self.external_judge, self.external_judge == "oracle", "method.external_judge", "oracle")
+        check(self.external_judge, self.external_judge in EXTERNAL_JUDGES, "method.external_judge",
+              "one of oracle (the perfect judge), noisy_oracle (the oracle's preference flipped with probability "
+              "1 - method.judge_accuracy) or random (a judge with no information)")
+        p = self.judge_accuracy
+        check(p, isinstance(p, (int, float)) and 0 <= p <= 1, "method.judge_accuracy",
+              "a probability in [0, 1]: the chance that the noisy oracle keeps the oracle's preference "
+              "(1.0 = the oracle itself, 0.5 = a coin flip, below 0.5 an adversarial judge)")
+        check(p, p == 1.0 or self.external_judge == "noisy_oracle", "method.judge_accuracy",
+              f"1.0 with method.external_judge={self.external_judge} (only noisy_oracle reads it)",
+              hint="add method.external_judge=noisy_oracle, or drop the method.judge_accuracy override")
         check(self.new_prompts, self.new_prompts == "dataset", "method.new_prompts",
-              "dataset (the oracle can only grade the world's own prompts)")
+              "dataset (the oracle, and the realised judge accuracy, can only grade the world's own prompts)")
         return super().validate()
+
+
+def make_judge(cfg, prompts):
+    """The fixed judge that scores every sample (the noisy oracle scores like the oracle; its
+    noise is applied to the pairs by `external_pairs`)."""
+    return RandomJudge() if cfg.external_judge == "random" else OracleJudge(prompts)
+
+
+def external_pairs(cfg, t: int, prompts, pairs, seed_of) -> tuple[list, dict]:
+    """Iteration t's pairs as the configured judge makes them, plus their realised accuracy.
+    `seed_of(name)` is the run's seed helper (ctx.seed)."""
+    stats = {"external_judge": cfg.external_judge}
+    if cfg.external_judge == "noisy_oracle":
+        pairs, flips = flip_pairs(pairs, cfg.judge_accuracy, lambda pid: seed_of(f"iter{t}/noisy_oracle/{pid}"))
+        stats.update(judge_accuracy=cfg.judge_accuracy, **flips)
+    return pairs, {**stats, **oracle_agreement(prompts, pairs)}
 
 
 @register_method("online_dpo", config=OnlineDPOConfig)
 def run(ctx) -> dict:
+    cfg = ctx.method_cfg
     stages.seed_model(ctx, judge_data="eft")  # the same M1 as every other method
-    judge = OracleJudge(ctx.data.train_prompts)
-    return iterate(ctx, judge, judge_is_policy=False)
+    judge = make_judge(cfg, ctx.data.train_prompts)
+    realised = []
+
+    def hook(t, prompts, pairs):
+        pairs, stats = external_pairs(cfg, t, prompts, pairs, ctx.seed)
+        realised.append(stats["realised_judge_accuracy"])
+        return pairs, stats
+
+    summary = iterate(ctx, judge, judge_is_policy=False, pair_hook=hook)
+    name = cfg.external_judge + (f" p={cfg.judge_accuracy:g}" if cfg.external_judge == "noisy_oracle" else "")
+    by_iteration = "/".join("–" if a is None else f"{100 * a:.0f}%" for a in realised)
+    return {**summary, "highlights": {"judge": name, **summary["highlights"],
+                                      "realised judge accuracy by iteration": by_iteration}}

@@ -77,9 +77,11 @@ def run(ctx) -> dict:
     return iterate(ctx, judge, judge_is_policy=True)
 
 
-def iterate(ctx, judge, judge_is_policy: bool) -> dict:
+def iterate(ctx, judge, judge_is_policy: bool, pair_hook=None) -> dict:
     """The iterations after M1. With judge_is_policy the judge follows the policy to M_{t+1}
-    (self-rewarding); otherwise it is a fixed, separate judge (the online-DPO baseline)."""
+    (self-rewarding); otherwise it is a fixed, separate judge (the online-DPO baseline).
+    `pair_hook(t, prompts, pairs) -> (pairs, stats)`, when given, sees each iteration's pairs
+    before training and may replace them; its stats join that iteration's log."""
     cfg = ctx.method_cfg
     eval_judge = judge if judge_is_policy else None
     result = stages.evaluate(ctx, "eval/M1", eval_judge)
@@ -94,6 +96,9 @@ def iterate(ctx, judge, judge_is_policy: bool) -> dict:
             max_new_tokens=cfg.sampling.max_new_tokens))
         judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
         pairs, pair_stats = max_min_pairs(prompts, samples, judgments, min_valid=cfg.min_valid)
+        if pair_hook is not None:
+            pairs, hook_stats = pair_hook(t, prompts, pairs)
+            pair_stats = {**pair_stats, **hook_stats}
         train_stats = stages.train_pairs(ctx, f"{it}/train", pairs, cfg.daa)  # reference = M_t
         result = stages.evaluate(ctx, f"eval/M{t + 1}", eval_judge)
         ctx.log_iteration(iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result))

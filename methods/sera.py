@@ -5,7 +5,8 @@ any DAA loss (dpo, ipo, hinge, simpo) and an offline preference set D.
     review     m(x, y_w, y_l) = r_t(x, y_w) − r_t(x, y_l), r_t = β · (log π_t − log π_ref), for all of D
                (at t = 1 π_t = π_ref, every margin is 0: the warm-up rule keeps the first
                `warmup` share of D)
-    select     the top `select_ratio` of D by margin (largest | smallest | middle)
+    select     the top `select_ratio` of D by margin (largest | smallest | middle):
+               k = floor(ratio · |D| + 0.5) pairs (round half up; ratio 0 keeps none)
     bootstrap  for a subset of D's prompts, sample K responses from π_t, score them with r_t
                (optionally (1 − γ) r_t + γ r_{t−1}), chosen = best, rejected = worst, kept when the
                margin ≥ min_margin
@@ -48,7 +49,8 @@ class SeRAConfig:
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
-        check(self.select_ratio, 0 < self.select_ratio <= 1, "method.select_ratio", "a fraction in (0, 1]")
+        check(self.select_ratio, 0 <= self.select_ratio <= 1, "method.select_ratio",
+              "a fraction in [0, 1]: the share of the offline pairs kept, k = floor(ratio * n + 0.5); 0 keeps none")
         check(self.select, self.select in SELECT_MODES, "method.select", f"one of {', '.join(SELECT_MODES)}")
         check(self.warmup, 0 < self.warmup <= 1, "method.warmup", "a fraction in (0, 1]")
         check(self.bootstrap_prompts, self.bootstrap_prompts >= 0, "method.bootstrap_prompts", "a count >= 0")

@@ -75,12 +75,70 @@ def test_equal_score_judge_pairs_are_dropped():
     assert stats["judge_pairs_dropped_equal_score"] == 1
 
 
-def test_score_cap_keeps_every_value_under_the_cap():
-    keep = score_cap_filter([5.0, 5.0, 5.0, 4.0, 3.0], cap=0.4)
-    assert keep == [0, 3, 4]
-    assert score_cap_filter([5.0, 4.0, 3.0], cap=0.4) == [0, 1, 2]
-    assert score_cap_filter([5.0, 5.0], cap=0.4) == []
-    assert score_cap_filter([5.0, 5.0], cap=1.0) == [0, 1]  # off
+def test_score_cap_downsamples_over_represented_values_instead_of_emptying():
+    # cap 0.4: each score value keeps at most ceil(0.4 · n) of the n chosen judgments
+    assert score_cap_filter([5.0, 4.0], cap=0.4) == [0, 1]  # limit ceil(0.8) = 1 per value: both kept
+    assert score_cap_filter([5.0, 4.0, 3.0], cap=0.4) == [0, 1, 2]  # limit 2: nothing over it
+    assert len(score_cap_filter([5.0, 5.0], cap=0.4)) == 1  # a single value keeps its capped share
+    table = [5.0, 5.0, 5.0, 5.0, 4.0]  # limit ceil(2.0) = 2
+    keep = score_cap_filter(table, cap=0.4, seed=3)
+    assert len(keep) == 3 and 4 in keep and sum(table[i] == 5.0 for i in keep) == 2
+    assert keep == sorted(keep)
+
+
+def test_score_cap_is_seeded_and_never_over_the_limit():
+    table = [5.0] * 12 + [4.0] * 5 + [3.0] * 2 + [1.0]  # n = 20, cap 0.4: limit 8 per value
+    keeps = {tuple(score_cap_filter(table, cap=0.4, seed=s)) for s in range(6)}
+    assert len(keeps) > 1  # which 5s are dropped depends on the seed...
+    assert score_cap_filter(table, cap=0.4, seed=1) == score_cap_filter(table, cap=0.4, seed=1)  # ...and on it only
+    for keep in keeps:
+        assert sum(table[i] == 5.0 for i in keep) == 8 and sum(table[i] != 5.0 for i in keep) == 8
+    assert len(score_cap_filter(table, cap=0.25, seed=0)) == 5 + 5 + 2 + 1  # limit 5
+
+
+@pytest.mark.parametrize("cap", [None, 1.0])
+def test_score_cap_off_keeps_all(cap):
+    assert score_cap_filter([5.0, 5.0, 5.0, 5.0, 4.0], cap=cap) == [0, 1, 2, 3, 4]
+    assert score_cap_filter([5.0, 5.0], cap=cap) == [0, 1]
+    assert score_cap_filter([], cap=0.4) == []
+
+
+def test_judge_pairs_log_what_the_score_cap_dropped():
+    from methods.meta_rewarding import MetaRewardingConfig, judge_pairs
+
+    differ = [("right. Score: 5", 5.0), ("weak. Score: 1", 1.0)]
+    plan = [{"prompt_id": f"p{i}", "instruction": "q", "response": "r", "judgments": differ, "comparisons": [(0, 1), (1, 0)]}
+            for i in range(5)]
+    pairs, stats = judge_pairs(plan, [[1, 2]] * 5, MetaRewardingConfig(score_cap=0.4), "rubric_additive_v1", seed=7)
+    assert len(pairs) == 2 == stats["judge_pairs_kept"] and stats["judge_pairs_before_score_cap"] == 5
+    assert stats["judge_pairs_dropped_score_cap"] == 3 and stats["judge_pairs_score_cap_limit"] == 2
+    assert stats["judge_pairs_chosen_scores"] == {"5.0": 2}
+    again, _ = judge_pairs(plan, [[1, 2]] * 5, MetaRewardingConfig(score_cap=0.4), "rubric_additive_v1", seed=7)
+    assert [p.prompt_id for p in again] == [p.prompt_id for p in pairs]
+    off, stats = judge_pairs(plan, [[1, 2]] * 5, MetaRewardingConfig(score_cap=None), "rubric_additive_v1")
+    assert len(off) == 5 and stats["judge_pairs_dropped_score_cap"] == 0 and stats["judge_pairs_score_cap_limit"] is None
+
+
+def test_judge_pairs_note_says_when_no_judge_training_happened():
+    from methods.meta_rewarding import judge_pairs_note
+
+    assert judge_pairs_note([(1, 0), (2, 0)]) == "0/0 (no judge training happened)"
+    assert judge_pairs_note([(1, 4), (2, 0)]) == "4/0 (no judge pairs in iteration 2)"
+    assert judge_pairs_note([(1, 4), (2, 3)]) == "4/3"
+    assert "no judge training" in judge_pairs_note([])
+
+
+@pytest.mark.parametrize("value, ok", [("0.4", True), ("1.0", True), ("null", True), ("0", False), ("1.5", False)])
+def test_score_cap_knob_values(make_cfg, value, ok):
+    from harness.registry import get_method
+    from harness.runner import method_config
+
+    cfg = make_cfg("method=meta_rewarding", f"method.score_cap={value}")
+    if ok:
+        assert method_config(get_method("meta_rewarding"), cfg.method).score_cap == (None if value == "null" else float(value))
+    else:
+        with pytest.raises(ConfigError, match="method.score_cap"):
+            method_config(get_method("meta_rewarding"), cfg.method)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -107,3 +107,26 @@ def test_a_fixed_reference_equal_to_m_t_trains_exactly_like_the_default(tiny_pol
         shifted = ref + torch.tensor([1.0, -1.0] * len(PAIRS))
         stats_c = train_daa(c, PAIRS, dcfg, dcfg.train, 128, seed=1, progress=False, reference_logps=shifted)
         assert stats_c["final_loss"] != pytest.approx(stats_a["final_loss"], abs=1e-4)
+
+
+def test_an_iteration_that_selects_and_bootstraps_nothing_trains_on_no_pairs(tmp_path, cache_dir):
+    """select_ratio 0 keeps no offline pair once margins differ; the bootstrap cap
+    (bootstrap_ratio x |selected|) then admits none either. The iteration must still run: a
+    zero-pair DAA phase takes no optimiser step and saves M_t unchanged as M_{t+1}."""
+    import json
+    from pathlib import Path
+
+    from conftest import FAST, run_cli
+
+    runs = tmp_path / "runs"
+    proc = run_cli(["method=sera", *FAST, "method.iterations=2", "method.bootstrap_prompts=6", "method.select_ratio=0",
+                    "method.sampling.max_new_tokens=8"], runs, cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (m,) = [json.loads(p.read_text()) for p in runs.rglob("metrics.json")]
+    first, second = m["iterations"][1], m["iterations"][2]
+    assert first["warmup_rule"] and first["selected"] == 16  # warm-up: ratio 0 does not apply
+    assert not second["warmup_rule"] and second["selected"] == 0 and second["bootstrapped"] == 0
+    assert second["bootstrap_dropped_cap"] == second["bootstrap_candidates"]
+    assert second["train"]["pairs"] == 0 and second["train"]["steps"] == 0
+    assert m["summary"]["highlights"]["selected+bootstrapped by iteration"] == "16+0 / 0+0"
+    assert (Path(m["run_dir"]) / "stages/iter2/train/checkpoint").is_dir()

@@ -37,8 +37,38 @@ def test_selection_keeps_the_requested_fraction_in_the_requested_direction(mode,
     assert keep == expected and len(keep) == 3
 
 
+@pytest.mark.parametrize("margins, ratio, expected", [
+    ([0.5, -1.0, 2.0, 0.1, 0.3], 0.5, [0, 2, 4]),  # 2.5 rounds half up to 3 (round() would give 2)
+    ([0.4, -0.2], 0.25, [0]),                        # 0.5 rounds up to 1
+    ([0.4, -0.2, 1.0, 0.7], 0.625, [0, 2, 3]),       # 2.5 -> 3
+    (MARGINS, 0.0, []),                              # ratio 0 keeps none
+    (MARGINS, 0.04, []),                             # 0.4 rounds down to 0: no floor of one pair
+    (MARGINS, 1.0, list(range(10))),                 # ratio 1 keeps all
+])
+def test_selected_count_is_ratio_times_n_rounded_half_up(margins, ratio, expected):
+    assert select_by_margin(margins, ratio=ratio) == expected
+
+
+def test_round_half_up_survives_float_products():
+    from harness.pairs import round_half_up
+
+    assert [round_half_up(x) for x in (0.0, 0.49, 0.5, 1.5, 2.5, 2.51)] == [0, 0, 1, 2, 3, 3]
+    assert 0.7 * 45 < 31.5 and round_half_up(0.7 * 45) == 32  # 31.5 by intent, 31.499999999999996 in floats
+    assert len(select_by_margin([float(i) for i in range(45)], ratio=0.7)) == 32
+
+
+def test_warmup_count_rounds_half_up_too():
+    assert select_by_margin([0.0] * 5, ratio=0.3, warmup=0.5) == [0, 1, 2]  # 2.5 -> 3
+    assert select_by_margin([0.0] * 2, ratio=0.3, warmup=0.25) == [0]  # 0.5 -> 1
+    assert select_by_margin([], ratio=0.0) == []
+
+
 def test_selection_rejects_bad_knobs():
     with pytest.raises(ConfigError, match="select_ratio"):
-        select_by_margin(MARGINS, ratio=0.0)
+        select_by_margin(MARGINS, ratio=1.5)
+    with pytest.raises(ConfigError, match="select_ratio"):
+        select_by_margin(MARGINS, ratio=-0.1)
+    with pytest.raises(ConfigError, match="warmup"):
+        select_by_margin(MARGINS, ratio=0.5, warmup=0.0)
     with pytest.raises(ConfigError, match="select"):
         select_by_margin(MARGINS, ratio=0.5, mode="random")

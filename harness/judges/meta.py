@@ -8,7 +8,9 @@ strength per judgment is then fitted to the weighted win matrix. Pure functions.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+import random
+from collections import Counter, defaultdict
 
 
 def position_weights(comparisons: list[tuple[int, int, int | None]]) -> tuple[float, float]:
@@ -49,22 +51,36 @@ def bradley_terry(wins: list[list[float]], iterations: int = 200, prior: float =
     return p
 
 
-def score_cap_filter(chosen_scores: list[float], cap: float = 0.4) -> list[int]:
-    """Indices to keep so that no single chosen-judgment score value makes up `cap` or more of
-    the kept pairs (the meta-judge favours high scores). Later items of an over-represented
-    value are dropped first; a set with a single score value keeps nothing. cap >= 1 turns the
-    filter off."""
-    keep = list(range(len(chosen_scores)))
-    if cap >= 1:
-        return keep
-    while keep:
-        counts = Counter(chosen_scores[i] for i in keep)
-        value, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if count < cap * len(keep):
-            break
-        last = max(i for i in keep if chosen_scores[i] == value)
-        keep.remove(last)
-    return keep
+def score_cap_limit(n: int, cap: float | None) -> int | None:
+    """How many chosen judgments one score value may keep out of n: ceil(cap · n) (at least 1),
+    or None when the cap is off (cap None or >= 1)."""
+    if cap is None or cap >= 1:
+        return None
+    return max(1, math.ceil(cap * n - 1e-9))  # the tolerance keeps 0.28 · 25 = 7.000000000000001 at 7
+
+
+def score_cap_filter(chosen_scores: list[float], cap: float | None = 0.4, seed: int = 0) -> list[int]:
+    """Indices (ascending) of the judge pairs to keep under Meta-Rewarding's score cap. The
+    meta-judge favours judgments that give high scores, so no single score value may fill more
+    than a `cap` share of the chosen judgments: each value keeps at most ceil(cap · n) of the n
+    pairs it is given, and a value with more loses the excess at random (seeded by `seed`, so a
+    re-run keeps the same ones). Values under the limit keep everything, so a set with one or two
+    distinct scores keeps its capped share instead of emptying: with cap 0.4, [5, 4] keeps both
+    (limit 1 each), [5, 5, 5, 5, 4] keeps two of the 5s and the 4, [5, 5] keeps one 5.
+    cap None or >= 1 turns the cap off."""
+    n = len(chosen_scores)
+    limit = score_cap_limit(n, cap)
+    if limit is None:
+        return list(range(n))
+    by_value: dict[float, list[int]] = defaultdict(list)
+    for i, score in enumerate(chosen_scores):
+        by_value[score].append(i)
+    rng = random.Random(seed)
+    keep = []
+    for value in sorted(by_value):  # a fixed order of draws: the kept set depends on the seed only
+        indices = by_value[value]
+        keep += indices if len(indices) <= limit else rng.sample(indices, limit)
+    return sorted(keep)
 
 
 def judgment_variance(scores: list[float]) -> float:
