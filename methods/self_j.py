@@ -6,7 +6,8 @@ response -> "Score: k", 0-9).
                 answers with the gold answer shown (0-9); each grade is recalibrated with the
                 embedding cosine of answer vs gold: round(9 · (w · s/9 + (1 − w) · clip(cos)))
     judge       M2 ← M1 trained on two views of every labelled answer (T with the gold answer,
-                S without): CE(T) + 0.3 · CE(S) + 2.0 · KL(T ‖ S), T detached
+                S without): CE(T) + 0.3 · CE(S) + 2.0 · KL(T ‖ S), T detached; each CE covers
+                the digit and the EOS after it (ce_covers_eos, official), the KL the digit only
     inference   score = the expected digit of the first answer token, reference-free view;
                 best-of-N over M1's samples, and selective answering (decline below a threshold)
 Reported: Pearson/Spearman of the judge's scores against oracle quality with and without the
@@ -47,6 +48,9 @@ class SelfJConfig:
     w: float = 0.5  # weight of the self-grade against the cosine in the label (not published: our default)
     student_ce_weight: float = 0.3
     kl_weight: float = 2.0
+    # CE of both views covers the digit AND the end-of-sequence token after it (the official code);
+    # false: the digit only. The KL term is on the digit position either way.
+    ce_covers_eos: bool = True
     train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=3e-4, epochs=2, batch_size=16))
     thresholds: list = field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     inference: InferenceConfig = field(default_factory=lambda: InferenceConfig(
@@ -168,7 +172,8 @@ def run(ctx) -> dict:
         teacher, student = [t for t, _ in views], [s for _, s in views]
         return train_two_view_judge(ctx.policy, teacher, student, [x["label"] for x in labels], judge.digit_ids, cfg.train,
                                     seed=ctx.seed("judge_train"), student_ce_weight=cfg.student_ce_weight,
-                                    kl_weight=cfg.kl_weight, desc="self-j judge training", progress=ctx.progress)
+                                    kl_weight=cfg.kl_weight, ce_covers_eos=cfg.ce_covers_eos,
+                                    desc="self-j judge training", progress=ctx.progress)
 
     train_stats = ctx.train("judge_train", fit)
     greedy = stages.evaluate(ctx, "eval/M2", judge)

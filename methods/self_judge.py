@@ -9,6 +9,18 @@ Stage B         one DAA phase from M1, reference = M1, over the training prompts
                     chosen = the higher score (no pair is dropped)
 Stage C         at inference, N samples, a knock-out tournament judged by the trained model picks
                 one (N - 1 comparisons, both orders each); win rate reported against N
+
+Backends in stage B. The on-policy samples come from the run's sampler (`sampler.backend`), which
+is handed the current weights through its one weight-sync call (`ctx.sampler`, i.e.
+`sync_weights(policy)`) before every refresh: the HF backend reads the live network, so that is
+free; a vLLM engine compares a weights fingerprint and reloads only when the weights moved. The
+frozen judge always runs on the HF backend, over the reference network the training stage
+already holds in memory (the JSFT model: a deep copy, or the LoRA adapter disabled). It needs one
+forward pass per order and no decoding, so an engine gains little there, while serving it with
+vLLM would take a second engine (the run's engine serves the policy being trained) holding
+another copy of the model in GPU memory, or reloading one engine between policy and judge
+weights twice per refresh. The judge's weights never change in stage B, so HF cannot serve
+stale ones.
 """
 
 from __future__ import annotations
@@ -73,7 +85,8 @@ def self_judged_pairs(sampler, judge_sampler_for, cfg, sample_seed: int, batch) 
 
 def frozen_judge_sampler(policy, batch_size: int):
     """A context yielding a sampler over the open training stage's reference network: the model
-    the stage started from, frozen (a deep copy, or the LoRA adapter disabled)."""
+    the stage started from, frozen (a deep copy, or the LoRA adapter disabled). Always the HF
+    backend, whatever `sampler.backend` is: see the module docstring for why."""
     import contextlib
 
     @contextlib.contextmanager
@@ -85,13 +98,18 @@ def frozen_judge_sampler(policy, batch_size: int):
 
 
 def self_train(ctx, prompts) -> dict:
-    """Stage B: one on-policy DAA phase from M1 whose judge is M1 itself, frozen."""
-    cfg, policy, sampler = ctx.method_cfg, ctx.policy, ctx.sampler
+    """Stage B: one on-policy DAA phase from M1 whose judge is M1 itself, frozen. Every refresh
+    first syncs the run's sampler to the current weights, so samples are on-policy with any
+    backend."""
+    cfg, policy = ctx.method_cfg, ctx.policy
     seed = ctx.seed("self_train/sampling")
     totals = {"identical_text_pairs": 0, "score_gap": 0.0, "pairs": 0}
     judge_for = frozen_judge_sampler(policy, ctx.cfg.sampler.batch_size)
 
     def make_pairs(batch):
+        # ctx.sampler syncs the backend to the weights being trained (the harness's one sync call):
+        # free for HF, a fingerprint check for vLLM that reloads only when a step moved the weights
+        sampler = ctx.sampler
         pairs, stats = self_judged_pairs(sampler, judge_for, cfg, seed + totals["pairs"], batch)
         ctx.count(judge_calls=stats["judge_calls"])
         totals["pairs"] += len(pairs)

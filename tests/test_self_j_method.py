@@ -16,8 +16,9 @@ from harness.judges.digit import DigitJudge, expected_digit
 from harness.models.policy import Policy
 from harness.records import Judgment, PromptRecord, Sample
 from harness.sampling.hf import HFSampler
-from harness.training.two_view import next_token_logits, train_two_view_judge
-from methods.self_j import build_labels, selective_answering, two_views
+from harness.training.losses import self_distillation_loss
+from harness.training.two_view import answer_logits, next_token_logits, train_two_view_judge
+from methods.self_j import SelfJConfig, build_labels, selective_answering, two_views
 
 EXAMPLE = {"instruction": "What is 2 plus 2?", "reference": "4", "response": "The answer is 5", "label": 3}
 
@@ -74,13 +75,42 @@ def test_two_view_training_teaches_the_reference_free_view_the_labels(tiny_polic
     views = [two_views(x) for x in examples]
     before = judge.expected_scores([x["instruction"] for x in examples], [x["response"] for x in examples])
     stats = train_two_view_judge(policy, [t for t, _ in views], [s for _, s in views], [x["label"] for x in examples],
-                                 judge.digit_ids, TrainConfig(lr=3e-3, epochs=30, batch_size=4, warmup_ratio=0.0), seed=0,
-                                 progress=False)
+                                 judge.digit_ids, TrainConfig(lr=3e-3, epochs=60, batch_size=4, warmup_ratio=0.0), seed=0,
+                                 progress=False)  # 60 epochs: with the EOS in the CE (default) the digit's share halves
     after = judge.expected_scores([x["instruction"] for x in examples], [x["response"] for x in examples])
     err = lambda s: sum(abs(a - x["label"]) for a, x in zip(s, examples)) / len(examples)  # noqa: E731
     assert err(after) < err(before) - 1.0
     assert stats["epochs"][-1]["loss"] < stats["epochs"][0]["loss"]
     assert stats["examples"] == 12 and stats["train_tokens"] > 0
+
+
+def test_two_view_ce_covers_the_digit_and_the_eos_and_the_judge_still_reads_the_first_answer_position(
+        tiny_policy, make_cfg):
+    """ce_covers_eos (default on, as in the official code): the training forward pass, the digit
+    teacher-forced, reads the digit at the first answer position (bit for bit what the judge reads
+    at inference) and the EOS right after it, the token that ends every answer in SFT."""
+    assert SelfJConfig().ce_covers_eos is True and make_cfg("method=self_j").method.ce_covers_eos is True
+    judge = DigitJudge(HFSampler(tiny_policy, batch_size=4, progress=False))
+    inst, resp, labels = ["What is 1 plus 1?", "Sort: b a", "What is 3 plus 4?"], ["2", "a b", "8"], [9, 4, 1]
+    prompts = judge.prompts(inst, resp)
+    digits = torch.tensor([judge.digit_ids[k] for k in labels])
+    eos = tiny_policy.tokenizer.eos_token_id
+    with torch.no_grad():
+        first, after = answer_logits(tiny_policy.model, tiny_policy, prompts, digits)
+        plain = next_token_logits(tiny_policy.model, tiny_policy, prompts)
+    assert torch.allclose(first, plain, atol=1e-5)  # the digit position is the inference one
+    assert judge.expected_scores(inst, resp) == pytest.approx(
+        [expected_digit(torch.log_softmax(r.float(), -1)[judge.digit_ids].tolist()) for r in first], abs=1e-5)
+    # digit + EOS log-probs = the model's log-prob of the answer "k" as an SFT example ("k" + EOS)
+    per_token = torch.stack([torch.log_softmax(first.float(), -1)[range(3), digits],
+                             torch.log_softmax(after.float(), -1)[:, eos]])
+    sft = HFSampler(tiny_policy, batch_size=4, progress=False).logprobs(prompts, [str(k) for k in labels])
+    assert per_token.sum(0).tolist() == pytest.approx(sft, abs=1e-4)
+    assert [tiny_policy.encode_example(p, str(k), 10**9)[1][-2:] for p, k in zip(prompts, labels)] == \
+        [[d, eos] for d in digits.tolist()]
+    # the loss on these logits: CE = mean of digit and EOS CE per view (the same logits as both views here)
+    loss = self_distillation_loss(first, first, digits, 0.3, 2.0, after, after, torch.full_like(digits, eos))
+    assert float(loss) == pytest.approx(1.3 * float(-per_token.mean()), rel=1e-5)
 
 
 def test_labels_recalibrate_valid_grades_and_count_failures():

@@ -99,3 +99,44 @@ def test_self_distillation_loss_weights_and_stop_gradient():
     torch.nn.functional.cross_entropy(t_only, y).backward()
     assert torch.allclose(t.grad, t_only.grad, atol=1e-6)
     assert s.grad.abs().sum() > 0
+
+
+def test_self_distillation_loss_ce_covers_the_eos_after_the_digit_and_the_kl_does_not():
+    """The official Self-J loss: each view's CE is the causal-LM loss on "k" + EOS, the mean over
+    those two answer tokens; the KL stays on the digit position. Without EOS logits: digit only."""
+    t = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.5]], requires_grad=True)
+    s = torch.tensor([[0.5, 0.5, 0.0], [1.0, -1.0, 0.0]], requires_grad=True)
+    t_eos = torch.tensor([[0.0, 0.0, 3.0], [1.0, 0.0, 0.0]], requires_grad=True)
+    s_eos = torch.tensor([[0.0, 1.0, 1.0], [0.0, 0.0, -2.0]], requires_grad=True)
+    y, eos = torch.tensor([0, 1]), torch.tensor([2, 2])
+
+    def softmax(v):
+        e = [math.exp(x) for x in v]
+        return [x / sum(e) for x in e]
+
+    def ce(rows, targets):  # mean over the rows of -log p(target)
+        return sum(-math.log(softmax(r)[k]) for r, k in zip(rows, targets)) / len(rows)
+
+    rows = lambda x: x.detach().tolist()  # noqa: E731
+    digit_t, digit_s = ce(rows(t), [0, 1]), ce(rows(s), [0, 1])
+    eos_t, eos_s = ce(rows(t_eos), [2, 2]), ce(rows(s_eos), [2, 2])
+    kl = sum(sum(a * (math.log(a) - math.log(b)) for a, b in zip(softmax(rt), softmax(rs)))
+             for rt, rs in zip(rows(t), rows(s))) / 2  # batchmean over the digit positions only
+
+    on = self_distillation_loss(t, s, y, 0.3, 2.0, t_eos, s_eos, eos)
+    off = self_distillation_loss(t, s, y, 0.3, 2.0)
+    ce_on_t, ce_on_s = (digit_t + eos_t) / 2, (digit_s + eos_s) / 2
+    assert float(on.detach()) == pytest.approx(ce_on_t + 0.3 * ce_on_s + 2.0 * kl, rel=1e-6)
+    assert float(off.detach()) == pytest.approx(digit_t + 0.3 * digit_s + 2.0 * kl, rel=1e-6)
+    # the KL term is the same with or without the EOS in the CE
+    assert float(on.detach()) - (ce_on_t + 0.3 * ce_on_s) == pytest.approx(
+        float(off.detach()) - (digit_t + 0.3 * digit_s), abs=1e-6)
+
+    on.backward()
+    # T is still detached inside the KL: T's gradients are those of its CE over the two tokens alone
+    t_only, t_eos_only = t.detach().clone().requires_grad_(True), t_eos.detach().clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(torch.cat([t_only, t_eos_only]), torch.cat([y, eos])).backward()
+    assert torch.allclose(t.grad, t_only.grad, atol=1e-6) and torch.allclose(t_eos.grad, t_eos_only.grad, atol=1e-6)
+    assert t_eos.grad.abs().sum() > 0 and s_eos.grad.abs().sum() > 0  # the EOS positions are trained
+    with pytest.raises(ValueError, match="go together"):
+        self_distillation_loss(t, s, y, teacher_eos_logits=t_eos)

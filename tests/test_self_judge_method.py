@@ -12,19 +12,24 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from omegaconf import OmegaConf
+
+from harness.context import RunContext
 from harness.errors import TokenizerContractError
 from harness.judges.pairwise import ANSWER_PREFIX, PairwiseLogitJudge
 from harness.judges.templates import render
+from harness.models.fingerprint import weights_fingerprint
 from harness.models.policy import Policy
 from harness.models.token_contract import single_token_id
 from harness.records import PromptRecord
 from harness.sampling.base import SamplingParams
 from harness.sampling.hf import HFSampler
 from harness.selection import tournaments
+from harness.store import RunStore
 from harness.training.daa_config import DAAConfig
 from harness.config import TrainConfig
 from harness.training.on_policy import train_on_policy_daa
-from methods.self_judge import frozen_judge_sampler, self_judged_pairs
+from methods.self_judge import SelfJudgeConfig, frozen_judge_sampler, self_judged_pairs, self_train
 
 
 def _copy(policy) -> Policy:
@@ -85,6 +90,58 @@ def test_stage_b_judge_stays_frozen_while_the_policy_trains_on_fresh_pairs(tiny_
     assert all(s["judge_calls"] == 2 * n for s, n in zip(made, [4] * len(made) if refresh == "step" else [8] * len(made)))
     # after the stage the frozen copy is gone and the policy holds the trained weights
     assert PairwiseLogitJudge(sampler).order_logprobs(*PROBE) != judge_reads[0]
+
+
+class CopyServingSampler:
+    """A backend that serves its own copy of the weights, as a vLLM engine does: new weights reach
+    it only through sync_weights(policy), which compares fingerprints and reloads only when they
+    moved. It generates for real (the HF backend over the copy) and records, at every generate,
+    the fingerprint it serves next to the policy's live one."""
+
+    def __init__(self, policy):
+        self.policy = policy
+        self.copy = copy.deepcopy(policy.model).eval()
+        self.served = weights_fingerprint(self.copy)
+        self.reloads = 0
+        self.seen: list[tuple[str, str]] = []
+        self.hf = HFSampler(policy, batch_size=16, progress=False, model=self.copy)
+        self.tokens_generated = self.calls = 0
+
+    def sync_weights(self, policy) -> None:
+        self.policy = self.hf.policy = policy
+        fingerprint = weights_fingerprint(policy.model)
+        if fingerprint != self.served:
+            self.copy.load_state_dict(policy.model.state_dict())
+            self.served, self.reloads = fingerprint, self.reloads + 1
+
+    def generate(self, prompts, params, desc: str = "sampling"):
+        self.seen.append((self.served, weights_fingerprint(self.policy.model)))
+        return self.hf.generate(prompts, params, desc=desc)
+
+
+@pytest.mark.parametrize("refresh, refreshes", [("step", 2 * 2), ("epoch", 2)])
+def test_stage_b_syncs_the_run_sampler_to_the_current_weights_before_every_refresh(tiny_policy, tmp_path, refresh,
+                                                                                   refreshes):
+    """METHODS.md §3: on-policy with every backend. A backend holding its own copy of the weights
+    (vLLM) must be handed the current weights before each refresh; a sync of unchanged weights
+    reloads nothing."""
+    policy = _copy(tiny_policy)
+    backend = CopyServingSampler(policy)
+    cfg = SelfJudgeConfig(prompts=len(PROMPTS), refresh=refresh, sampling=CFG.sampling,
+                          daa=DAAConfig(train=TrainConfig(lr=5e-3, epochs=2, batch_size=4, warmup_ratio=0.0))).validate()
+    run_cfg = OmegaConf.create({"seed": 0, "progress": False, "sampler": {"batch_size": 16}, "model": {"max_length": 128}})
+    ctx = RunContext(run_cfg, cfg, RunStore(tmp_path / "run"), None, lambda: policy, lambda p: backend)
+
+    stats = self_train(ctx, PROMPTS)
+    assert stats["refreshes"] == refreshes and len(backend.seen) == refreshes  # one sampling call per refresh
+    assert len({live for _, live in backend.seen}) == refreshes  # the policy moved between refreshes ...
+    assert all(served == live for served, live in backend.seen)  # ... and every refresh sampled its current weights
+    assert backend.reloads == refreshes - 1  # the first refresh's weights (M1) were already served
+
+    trained = backend.reloads
+    for _ in range(2):
+        ctx.sampler  # after the stage: the trained weights once, then nothing to reload
+    assert backend.reloads == trained + 1 and backend.served == weights_fingerprint(policy.model)
 
 
 def test_self_judged_pairs_keep_every_prompt_and_choose_the_higher_score(tiny_policy):

@@ -81,6 +81,32 @@ def test_new_weights_are_served_after_sync_and_stale_ones_are_caught(engine, pol
     assert len(engine.syncs) == 1
 
 
+def test_self_judge_stage_b_syncs_the_engine_before_every_refresh(engine, policy, tmp_path):
+    """Self-Judge stage B with sampler=vllm is on-policy: the engine is handed the trained weights
+    before each refresh (refresh=epoch, 2 epochs: the second refresh reloads them, probe-checked),
+    and a refresh whose weights the engine already serves reloads nothing."""
+    from omegaconf import OmegaConf
+
+    from harness.config import TrainConfig
+    from harness.context import RunContext
+    from harness.models.fingerprint import weights_fingerprint
+    from harness.store import RunStore
+    from harness.training.daa_config import DAAConfig
+    from methods.self_judge import SelfJudgeConfig, self_train
+
+    engine.sync_weights(policy)  # whatever an earlier test left: the engine serves M1 from here
+    start, m1 = len(engine.syncs), weights_fingerprint(policy.model)
+    cfg = SelfJudgeConfig(prompts=4, refresh="epoch", sampling=SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=8),
+                          daa=DAAConfig(train=TrainConfig(lr=5e-3, epochs=2, batch_size=4, warmup_ratio=0.0))).validate()
+    run_cfg = OmegaConf.create({"seed": 0, "progress": False, "sampler": {"batch_size": 8}, "model": {"max_length": 128}})
+    ctx = RunContext(run_cfg, cfg, RunStore(tmp_path / "run"), None, lambda: policy, lambda p: engine)
+    stats = self_train(ctx, make_prompts(WorldConfig(seed=3), "train", 4))
+    assert stats["refreshes"] == 2
+    assert len(engine.syncs) == start + 1  # before the second refresh only: the first one sampled M1, already served
+    assert engine.syncs[-1]["probe_error"] <= engine.cfg.sync_tolerance
+    assert engine._served not in (None, m1)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="in-place weight reload is a GPU path")
 def test_gpu_reloads_in_place(engine):
     assert engine.syncs and engine.syncs[-1]["how"] == "in place"

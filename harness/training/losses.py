@@ -285,13 +285,29 @@ def sequence_logps(
 
 
 def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
-                           student_ce_weight: float = 0.3, kl_weight: float = 2.0) -> torch.Tensor:
+                           student_ce_weight: float = 0.3, kl_weight: float = 2.0,
+                           teacher_eos_logits: torch.Tensor | None = None, student_eos_logits: torch.Tensor | None = None,
+                           eos_target: torch.Tensor | None = None) -> torch.Tensor:
     """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
     CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S)), where T sees the
     prompt WITH the reference and S WITHOUT it. T is detached inside the KL (stop-gradient), so
-    the KL term only pulls the reference-free view towards the reference-aware one."""
-    ce_t = F.cross_entropy(teacher_logits.float(), target)
-    ce_s = F.cross_entropy(student_logits.float(), target)
+    the KL term only pulls the reference-free view towards the reference-aware one.
+
+    With `teacher_eos_logits`, `student_eos_logits` ([N, V], the position after the label digit,
+    the digit teacher-forced) and `eos_target` ([N], the end-of-sequence id), each view's CE also
+    covers that EOS token, as in the official code, whose causal-LM loss on "k</s>" is the mean
+    over the answer tokens: CE(view) = (CE_digit + CE_eos) / 2. The KL stays on the digit position."""
+    given = [x is not None for x in (teacher_eos_logits, student_eos_logits, eos_target)]
+    if any(given) and not all(given):
+        raise ValueError("teacher_eos_logits, student_eos_logits and eos_target go together")
+
+    def ce(digit_logits, eos_logits):
+        if eos_logits is None:
+            return F.cross_entropy(digit_logits.float(), target)
+        return F.cross_entropy(torch.cat([digit_logits, eos_logits]).float(), torch.cat([target, eos_target]))
+
+    ce_t = ce(teacher_logits, teacher_eos_logits)
+    ce_s = ce(student_logits, student_eos_logits)
     log_p_t = F.log_softmax(teacher_logits.detach().float(), dim=-1)
     log_p_s = F.log_softmax(student_logits.float(), dim=-1)
     kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean")

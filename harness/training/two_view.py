@@ -2,7 +2,11 @@
 reference answer, the student view S does not; both are trained to put the label digit first,
 and S is pulled towards T's distribution (T detached):
     CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S))
-over the first answer position (see losses.self_distillation_loss)."""
+over the first answer position (see losses.self_distillation_loss). With ce_covers_eos (the
+official code's choice) each view's CE also covers the end-of-sequence token after the digit
+(the digit teacher-forced, one more input token): the answer "k" + EOS, exactly as the seed model's
+SFT examples end. The KL stays on the digit, and the digit is still read at the first answer
+position, where the judge reads it at inference."""
 
 from __future__ import annotations
 
@@ -14,27 +18,49 @@ from .losses import self_distillation_loss
 
 def next_token_logits(model, policy, prompts: list[str]) -> torch.Tensor:
     """[B, V] logits of the first answer token of each chat-formatted prompt (left padding)."""
+    return answer_logits(model, policy, prompts)
+
+
+def answer_logits(model, policy, prompts: list[str], answer_ids: torch.Tensor | None = None):
+    """[B, V] logits of the first answer token of each chat-formatted prompt (left padding). With
+    `answer_ids` ([B] token ids), one forward pass with each id appended as the first answer
+    token gives ([B, V] first-answer-position logits, [B, V] logits of the position after it)."""
     tok = policy.tokenizer
     enc = tok([policy.chat_prompt(p) for p in prompts], add_special_tokens=False, padding=True,
               return_tensors="pt").to(policy.device)
-    positions = (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)
-    return model(**enc, position_ids=positions).logits[:, -1]
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    if answer_ids is not None:
+        ids = torch.cat([ids, answer_ids.to(ids.device, ids.dtype).view(-1, 1)], dim=1)
+        mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits
+    return logits[:, -1] if answer_ids is None else (logits[:, -2], logits[:, -1])
 
 
 def train_two_view_judge(policy, teacher_prompts: list[str], student_prompts: list[str], labels: list[int],
                          digit_ids: list[int], tcfg, seed: int, student_ce_weight: float = 0.3,
-                         kl_weight: float = 2.0, desc: str = "two-view judge", progress: bool = True) -> dict:
-    """teacher_prompts[i] and student_prompts[i] are the two views of example i (label 0-9)."""
+                         kl_weight: float = 2.0, ce_covers_eos: bool = True, desc: str = "two-view judge",
+                         progress: bool = True) -> dict:
+    """teacher_prompts[i] and student_prompts[i] are the two views of example i (label 0-9).
+    ce_covers_eos: each view's CE covers the digit and the EOS token after it (official), else
+    the digit only."""
     if not (len(teacher_prompts) == len(student_prompts) == len(labels)):
         raise ValueError("teacher_prompts, student_prompts and labels must have the same length")
     targets = torch.tensor([digit_ids[label] for label in labels])
+    eos = policy.tokenizer.eos_token_id  # what ends every answer in training (Policy.encode_example)
     model = policy.begin_training()
 
     def batch_loss(idx):
-        teacher = next_token_logits(model, policy, [teacher_prompts[i] for i in idx])
-        student = next_token_logits(model, policy, [student_prompts[i] for i in idx])
         target = targets[idx].to(policy.device)
-        loss = self_distillation_loss(teacher, student, target, student_ce_weight, kl_weight)
+        if ce_covers_eos:
+            teacher, teacher_eos = answer_logits(model, policy, [teacher_prompts[i] for i in idx], target)
+            student, student_eos = answer_logits(model, policy, [student_prompts[i] for i in idx], target)
+            loss = self_distillation_loss(teacher, student, target, student_ce_weight, kl_weight,
+                                          teacher_eos, student_eos, torch.full_like(target, eos))
+        else:
+            teacher = answer_logits(model, policy, [teacher_prompts[i] for i in idx])
+            student = answer_logits(model, policy, [student_prompts[i] for i in idx])
+            loss = self_distillation_loss(teacher, student, target, student_ce_weight, kl_weight)
         agree = (student.argmax(-1) == target).float().mean()
         return loss, {"student_label_accuracy": float(agree)}
 
@@ -45,5 +71,6 @@ def train_two_view_judge(policy, teacher_prompts: list[str], student_prompts: li
     tok = policy.tokenizer
     stats["examples"] = len(labels)
     stats["train_tokens"] = tcfg.epochs * sum(len(tok(policy.chat_prompt(p), add_special_tokens=False)["input_ids"])
-                                              for p in teacher_prompts + student_prompts)
+                                              + int(ce_covers_eos) for p in teacher_prompts + student_prompts)
+    stats["ce_covers_eos"] = bool(ce_covers_eos)
     return stats
