@@ -1,6 +1,8 @@
 """The method registry.
 
-A method registers itself by name with `@register_method(name, config=Dataclass)`. Built-in methods
+A method registers itself by name with `@register_method(name, config=Dataclass)`, optionally with
+`variant=fn`: fn(validated method config) -> a short label of the configuration ("" for the default),
+shown on the leaderboard next to the method's name (`online_dpo[random]`). Built-in methods
 live in the `methods` package; a third-party package adds one through the `selfalign.methods`
 entry-point group (`name = "pkg.module:run"`, or `pkg.module` whose import registers it). Entries
 load lazily; an unknown name gets the list of known ones and the closest match.
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .errors import ConfigError, SelfAlignError
+from .store import variant_hash
 
 ENTRY_POINT_GROUP = "selfalign.methods"
 
@@ -26,6 +29,13 @@ class MethodEntry:
     run: Callable
     config: Optional[type]  # dataclass of the method's knobs (validated against conf/method/<name>.yaml)
     has_judge: bool = False
+    variant: Optional[Callable] = None  # fn(method config) -> short label of non-default knobs ("" = default)
+
+    def describe_variant(self, method_cfg, resolved_cfg: dict) -> dict:
+        """metrics.json's `variant`: the method's label for this configuration and the hash of the
+        resolved config less seed and device (runs sharing both are seeds of one leaderboard row)."""
+        label = str(self.variant(method_cfg) or "") if self.variant is not None else ""
+        return {"label": label, "config_hash": variant_hash(resolved_cfg)}
 
 
 _REGISTRY: dict[str, MethodEntry] = {}
@@ -33,7 +43,8 @@ _ENTRY_POINTS: dict[str, md.EntryPoint] = {}
 _discovered = False
 
 
-def register_method(name: str, config: Optional[type] = None, has_judge: bool = False):
+def register_method(name: str, config: Optional[type] = None, has_judge: bool = False,
+                    variant: Optional[Callable] = None):
     def wrap(fn: Callable) -> Callable:
         existing = _REGISTRY.get(name)
         if existing is not None and existing.run is not fn and existing.run.__module__ != fn.__module__:
@@ -41,7 +52,7 @@ def register_method(name: str, config: Optional[type] = None, has_judge: bool = 
                 f"Two methods are registered under the name {name!r} ({existing.run.__module__} and "
                 f"{fn.__module__}). Rename one of them."
             )
-        _REGISTRY[name] = MethodEntry(name=name, run=fn, config=config, has_judge=has_judge)
+        _REGISTRY[name] = MethodEntry(name=name, run=fn, config=config, has_judge=has_judge, variant=variant)
         return fn
 
     return wrap
@@ -80,7 +91,8 @@ def get_method(name: str) -> MethodEntry:
     if name not in _REGISTRY and name in _ENTRY_POINTS:
         loaded = _ENTRY_POINTS[name].load()
         if name not in _REGISTRY and callable(loaded):
-            _REGISTRY[name] = MethodEntry(name=name, run=loaded, config=getattr(loaded, "config", None))
+            _REGISTRY[name] = MethodEntry(name=name, run=loaded, config=getattr(loaded, "config", None),
+                                          variant=getattr(loaded, "variant", None))
     if name not in _REGISTRY:
         raise ConfigError(unknown_method_message(name))
     return _REGISTRY[name]

@@ -1,7 +1,11 @@
-"""Leaderboards: one row per (method, model) from run directories' metrics.json, printed and
-written as Markdown and CSV. Runs with several seeds show the mean across seeds with a t-based
-95% CI; a single run shows its own bootstrap CI. Used at the end of every `selfalign` multirun
-and by `selfalign-report RUNS_DIR`."""
+"""Leaderboards: one row per configuration from run directories' metrics.json, printed and
+written as Markdown and CSV. Runs are one row only when they differ in nothing but the seed: the
+key is (method, variant label, model, hash of the resolved config less seed and device), so a
+sweep over `method.judge_accuracy=0.5,0.7 seed=0,1,2` gives a row per accuracy. Runs with several
+seeds show the mean across seeds with a t-based 95% CI; a single run shows its own bootstrap CI.
+The method column names the variant (`online_dpo[noisy_oracle p=0.7]`), and, where two rows would
+read the same, the config hash too (`dpo cfg:1a2b3c`). Used at the end of every `selfalign`
+multirun and by `selfalign-report RUNS_DIR`."""
 
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ from .stats import mean_ci_across_seeds
 
 COLUMNS = ["method", "model", "seeds", "decoding", "win_rate", "win_rate_ci", "n_eval", "lc_win_rate", "greedy_win_rate",
            "judge_acc", "judge_acc_ci", "n_judge", "judge_order_consistency", "mean_len_tokens", "len_by_iteration",
-           "tokens_generated", "judge_calls", "wall_s", "lm_eval_delta", "notes"]
+           "tokens_generated", "judge_calls", "wall_s", "lm_eval_delta", "notes", "variant", "config_hash"]
+
+SHORT_HASH = 6  # characters of the config hash shown where two rows would otherwise read the same
 
 
 def load_metrics(run_dirs) -> list[dict]:
@@ -27,8 +33,32 @@ def load_metrics(run_dirs) -> list[dict]:
     for d in run_dirs:
         f = Path(d) / "metrics.json"
         if f.exists():
-            out.append(json.loads(f.read_text()))
+            m = json.loads(f.read_text())
+            if "variant" not in m and (Path(d) / "config.yaml").exists():
+                m["variant"] = _variant_from_config(Path(d) / "config.yaml")
+            out.append(m)
     return out
+
+
+def _variant_from_config(path: Path) -> dict:
+    """A run written before metrics.json had `variant`: no label, the hash from its config.yaml
+    (the resolved config, as the runner hashes it)."""
+    from omegaconf import OmegaConf
+
+    from .store import variant_hash
+
+    return {"label": "", "config_hash": variant_hash(OmegaConf.to_container(OmegaConf.load(path), resolve=True))}
+
+
+def _variant(m: dict) -> tuple[str, str]:
+    v = m.get("variant") or {}
+    return v.get("label") or "", v.get("config_hash") or ""
+
+
+def method_label(method: str, label: str, config_hash: str = "") -> str:
+    """`online_dpo[noisy_oracle p=0.7]`; with a config hash, `... cfg:1a2b3c`."""
+    text = f"{method}[{label}]" if label else method
+    return f"{text} cfg:{config_hash[:SHORT_HASH]}" if config_hash else text
 
 
 def _combine(values: list[float], single_ci: list | None):
@@ -39,15 +69,24 @@ def _combine(values: list[float], single_ci: list | None):
 
 
 def leaderboard_rows(metrics: list[dict]) -> list[dict]:
+    """One row per (method, variant label, model, config hash): the runs of a row differ only in
+    their seed."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for m in metrics:
-        groups[(m["method"], m["model"])].append(m)
+        label, config_hash = _variant(m)
+        groups[(m["method"], label, m["model"], config_hash)].append(m)
+    # (method, label, model) shared by groups of different configs: their rows show the hash
+    hashes = defaultdict(set)
+    for method, label, model, config_hash in groups:
+        hashes[(method, label, model)].add(config_hash)
     rows = []
-    for (method, model), runs in sorted(groups.items()):
+    for (method, label, model, config_hash), runs in sorted(groups.items()):
         s = [r["summary"] for r in runs]
         wr, wr_ci = _combine([x["win_rate"] for x in s], s[0].get("win_rate_ci"))
-        row = {"method": method, "model": model, "seeds": len(runs), "win_rate": wr, "win_rate_ci": wr_ci,
-               "n_eval": s[0].get("n")}
+        ambiguous = len(hashes[(method, label, model)]) > 1
+        row = {"method": method_label(method, label, config_hash if ambiguous else ""), "model": model,
+               "seeds": len(runs), "win_rate": wr, "win_rate_ci": wr_ci, "n_eval": s[0].get("n"),
+               "variant": label or None, "config_hash": config_hash or None}
         judged = [x["judge"] for x in s if x.get("judge")]
         if judged:
             acc, acc_ci = _combine([j["accuracy"] for j in judged], judged[0].get("accuracy_ci"))
@@ -113,7 +152,7 @@ def to_csv(rows: list[dict]) -> str:
 
 def format_row(metrics: dict) -> str:
     s = metrics["summary"]
-    text = f"{metrics['method']}: win rate {s['win_rate']:.1f}% {_ci(s.get('win_rate_ci'))} (n={s.get('n')})"
+    text = f"{method_label(metrics['method'], _variant(metrics)[0])}: win rate {s['win_rate']:.1f}% {_ci(s.get('win_rate_ci'))} (n={s.get('n')})"
     if s.get("judge"):
         text += f", judge acc {s['judge']['accuracy']:.1f}% {_ci(s['judge'].get('accuracy_ci'))}"
     return text + f", wall {metrics['cost'].get('wall_s', 0):.0f}s"
@@ -124,7 +163,9 @@ def write_leaderboard(run_dirs, out_dir: Path, command: str) -> str:
 
     rows = leaderboard_rows(load_metrics(run_dirs))
     md = to_markdown(rows)
-    note = (f"\nWin rate: the method's outputs (greedy, or picked among N samples as `decoding` says) vs the "
+    note = (f"\nOne row per configuration: runs that differ only in their seed (a variant's label in brackets; "
+            f"`cfg:` and a config hash where rows would otherwise read the same). "
+            f"Win rate: the method's outputs (greedy, or picked among N samples as `decoding` says) vs the "
             f"reference outputs, judged by the annotator; ties count half; 95% bootstrap CI (one seed) or "
             f"t-interval across seeds. LC win rate: alpaca_eval's length-controlled win rate of the same outputs, "
             f"its GLM fed with gamed references judged by the same annotator. Greedy win rate: the same model's greedy outputs, for methods that select. "

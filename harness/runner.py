@@ -104,6 +104,7 @@ def run_job(cfg: DictConfig) -> Path:
     capability = stages.capability(ctx) if cfg.eval.lm_eval_tasks else None
     metrics = {
         "method": entry.name, "model": cfg.model.name, "seed": int(cfg.seed), "has_judge": entry.has_judge,
+        "variant": entry.describe_variant(mcfg, resolved),  # label + seedless config hash: the leaderboard row
         "run_dir": str(store.run_dir), "summary": summary, "iterations": ctx.iterations,
         "capability": capability,
         "cost": ctx.total_cost(), "eval_cost": ctx.total_cost(evaluation=True),

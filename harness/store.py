@@ -28,6 +28,29 @@ def config_hash(cfg_dict: dict, length: int = 10) -> str:
     return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:length]
 
 
+# Keys that also leave a run's leaderboard row unchanged: its seed (rows average over seeds) and
+# the device it ran on.
+_NOT_IN_VARIANT = _NOT_IN_IDENTITY + ("seed", "device")
+
+
+def _same_number(obj: Any) -> Any:
+    """1.0 and 1 are one value (`method.judge_accuracy=1` and `=1.0` are the same knob)."""
+    if isinstance(obj, float) and obj.is_integer():
+        return int(obj)
+    if isinstance(obj, dict):
+        return {k: _same_number(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_same_number(v) for v in obj]
+    return obj
+
+
+def variant_hash(cfg_dict: dict, length: int = 10) -> str:
+    """Hash of the resolved config less seed, device and display keys: runs that share it differ
+    only in their seed, so the leaderboard may average them into one row."""
+    identity = {k: v for k, v in cfg_dict.items() if k not in _NOT_IN_VARIANT}
+    return hashlib.sha256(canonical_json(_same_number(identity)).encode()).hexdigest()[:length]
+
+
 def run_dir_for(cfg_dict: dict, root: str | os.PathLike) -> Path:
     method = cfg_dict["method"]["name"]
     model = cfg_dict["model"]["name"]

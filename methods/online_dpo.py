@@ -65,7 +65,18 @@ def external_pairs(cfg, t: int, prompts, pairs, seed_of) -> tuple[list, dict]:
     return pairs, {**stats, **oracle_agreement(prompts, pairs)}
 
 
-@register_method("online_dpo", config=OnlineDPOConfig)
+def judge_name(cfg) -> str:
+    """The configured judge in words: `oracle`, `noisy_oracle p=0.7`, `random`."""
+    return cfg.external_judge + (f" p={cfg.judge_accuracy:g}" if cfg.external_judge == "noisy_oracle" else "")
+
+
+def variant(cfg) -> str:
+    """The leaderboard label: the judge, except for the default oracle (`online_dpo[noisy_oracle p=0.7]`,
+    `online_dpo[random]`, `online_dpo`)."""
+    return "" if cfg.external_judge == "oracle" else judge_name(cfg)
+
+
+@register_method("online_dpo", config=OnlineDPOConfig, variant=variant)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     stages.seed_model(ctx, judge_data="eft")  # the same M1 as every other method
@@ -78,7 +89,6 @@ def run(ctx) -> dict:
         return pairs, stats
 
     summary = iterate(ctx, judge, judge_is_policy=False, pair_hook=hook)
-    name = cfg.external_judge + (f" p={cfg.judge_accuracy:g}" if cfg.external_judge == "noisy_oracle" else "")
     by_iteration = "/".join("–" if a is None else f"{100 * a:.0f}%" for a in realised)
-    return {**summary, "highlights": {"judge": name, **summary["highlights"],
+    return {**summary, "highlights": {"judge": judge_name(cfg), **summary["highlights"],
                                       "realised judge accuracy by iteration": by_iteration}}
