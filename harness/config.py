@@ -35,7 +35,7 @@ class TinyConfig:
     num_heads: int = 4
     intermediate_size: int = 384
     max_position: int = 512
-    pretrain_examples: int = 24000
+    pretrain_examples: int = 12000
     pretrain_epochs: int = 2
     pretrain_lr: float = 3e-3
     pretrain_batch_size: int = 32
@@ -83,7 +83,8 @@ class SeedSFTConfig:
     """The seed model M1 shared by every method: SFT on IFT (+ EFT) data from the base model."""
 
     ift_examples: int = 1500
-    eft_examples: int = 3000
+    eft_examples: int = 4000
+    meta_judge_examples: int = 0  # with EFT data: meta-judgment examples (a deviation from Meta-Rewarding)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-3, epochs=2, batch_size=32))
 
 
@@ -212,6 +213,7 @@ _RULES = [
     ("sampler.batch_size", _positive, "a positive batch size"),
     ("seed_sft.ift_examples", _non_negative, "a count >= 0"),
     ("seed_sft.eft_examples", _non_negative, "a count >= 0"),
+    ("seed_sft.meta_judge_examples", _non_negative, "a count >= 0"),
     ("seed_sft.train.lr", _positive, "a positive learning rate"),
     ("seed_sft.train.epochs", _non_negative, "a number of epochs >= 0"),
     ("seed_sft.train.batch_size", _positive, "a positive batch size"),

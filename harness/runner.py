@@ -70,21 +70,19 @@ def record_provenance(store: RunStore, seed: int) -> None:
     store.write_json("provenance.json", now)
 
 
-def run_job(cfg: DictConfig) -> Path:
+def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
+    """The run directory (config and provenance written, logging into it) and the RunContext over
+    it: the same setup for a method's job and for any other app that runs stages."""
     from .cli import setup_logging
     from .models.loading import load_policy, resolve_device
     from .sampling.factory import make_sampler
 
-    validate_config(cfg)
-    entry = get_method(cfg.method.name)
-    mcfg = method_config(entry, cfg.method)
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
-    resolved = OmegaConf.to_container(cfg, resolve=True)
-    store = RunStore(run_dir_for(resolved, cfg.store.root))
+    store = RunStore(run_dir)
     setup_logging(store.run_dir)
     resumed = store.completed_stages()
-    log.info("%s run dir: %s%s", entry.name, store.run_dir,
+    log.info("%s run dir: %s%s", cfg.method.name, store.run_dir,
              f" (resuming after {len(resumed)} finished stages)" if resumed else "")
     atomic_write_text(store.run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     record_provenance(store, int(cfg.seed))
@@ -93,12 +91,21 @@ def run_job(cfg: DictConfig) -> Path:
     template = getattr(getattr(mcfg, "judge", None), "template", "rubric_additive_v1")
     data = DataProvider(cfg.data, judge_template=template)
     data.check_local_files()
-    ctx = RunContext(
+    return RunContext(
         cfg, mcfg, store, data,
         policy_factory=lambda: load_policy(cfg.model, cfg.store.cache, device, data, progress=cfg.progress),
         sampler_factory=lambda policy: with_judgment_cache(
             make_sampler(policy, cfg.sampler, cfg.model, store.run_dir / "sampler", progress=cfg.progress), cfg.store),
     )
+
+
+def run_job(cfg: DictConfig) -> Path:
+    validate_config(cfg)
+    entry = get_method(cfg.method.name)
+    mcfg = method_config(entry, cfg.method)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    ctx = open_run(cfg, mcfg, run_dir_for(resolved, cfg.store.root))
+    store = ctx.store
     start = time.perf_counter()
     summary = entry.run(ctx)
     capability = stages.capability(ctx) if cfg.eval.lm_eval_tasks else None

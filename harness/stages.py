@@ -27,12 +27,12 @@ SEED_JUDGE_DATA = ("eft", "pairwise", "reference_rating", "none")
 
 
 def seed_judge_examples(ctx, judge_data: str) -> list[SFTExample]:
-    """The judge-training half of a seed model's data: EFT reviews (Self-Rewarding family),
-    pairwise A/B judgments of the offline preference pairs in both orders (Self-Judge's JSFT),
+    """The judge-training half of a seed model's data: EFT reviews (Self-Rewarding family; with
+    seed_sft.meta_judge_examples > 0 also meta-judgments, which the papers' seeds lack), pairwise A/B judgments of the offline preference pairs in both orders (Self-Judge's JSFT),
     reference-aware 0-9 grades (Self-J), or none."""
     n = ctx.cfg.seed_sft.eft_examples
     if judge_data == "eft":
-        return ctx.data.eft(n) if n else []
+        return (ctx.data.eft(n) if n else []) + ctx.data.meta_judgments(ctx.cfg.seed_sft.meta_judge_examples)
     if judge_data == "pairwise":
         return ctx.data.pairwise_judgments()
     if judge_data == "reference_rating":
@@ -138,7 +138,8 @@ def evaluate(ctx, name: str, judge_obj=None) -> dict:
     texts = [by_prompt[p.id].text for p in prompts]
     wr = ctx.json(f"{name}/win_rate", lambda: win_rate(prompts, texts, run_annotator(ctx),
                                                        seed=int(ctx.cfg.seed), n_boot=ecfg.bootstrap))
-    summary = {k: v for k, v in wr.items() if k != "rows"}
+    # the stage holding the per-prompt outcomes, for paired comparisons between runs
+    summary = {k: v for k, v in wr.items() if k != "rows"} | {"win_rate_stage": f"{name}/win_rate"}
     summary.update(alpaca_eval_summary(ctx, name, prompts, texts))
     summary["mean_length_tokens"] = sum(s.n_tokens for s in outputs) / len(outputs)
     summary["mean_length_chars"] = sum(len(t) for t in texts) / len(texts)
@@ -190,7 +191,7 @@ def selection_win_rates(ctx, name: str, candidates: list[Sample], picks: dict[st
         texts = [s.text for s in picked]
         wr = ctx.json(f"{name}/win_rate_n{n}", lambda: win_rate(prompts, texts, run_annotator(ctx),
                                                                  seed=int(ctx.cfg.seed), n_boot=ecfg.bootstrap))
-        out[str(n)] = {**{k: v for k, v in wr.items() if k != "rows"},
+        out[str(n)] = {**{k: v for k, v in wr.items() if k != "rows"}, "win_rate_stage": f"{name}/win_rate_n{n}",
                        **alpaca_eval_summary(ctx, f"{name}/n{n}", prompts, texts),
                        "mean_length_tokens": sum(s.n_tokens for s in picked) / len(picked),
                        "mean_length_chars": sum(len(t) for t in texts) / len(texts)}

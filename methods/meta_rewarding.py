@@ -25,6 +25,7 @@ from harness.config import check
 from harness.judges.meta import (all_order_comparisons, bradley_terry, distinct_judgments, judgment_variance,
                                  score_cap_filter, score_cap_limit, weighted_win_matrix)
 from harness.judges.meta_judge import MetaJudge, MetaJudgeConfig
+from harness.judges.oracle import oracle_agreement
 from harness.judges.parsing import parse_score
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.judges.templates import render
@@ -164,7 +165,7 @@ def run(ctx) -> dict:
         result = stages.evaluate(ctx, f"eval/M{t + 1}", judge)
         lengths = [s.n_tokens for s in samples]
         ctx.log_iteration({"iteration": t, "model": f"M{t + 1}", "rho": rho, "train_judge": t in cfg.train_judge,
-                           **actor_stats, **judge_stats, "judge_pairs_trained": len(judged), "unique_samples": len(samples),
+                           **actor_stats, **oracle_agreement(prompts, actor), **judge_stats, "judge_pairs_trained": len(judged), "unique_samples": len(samples),
                            "mean_sample_tokens": sum(lengths) / len(lengths) if lengths else None,
                            "score_histogram": dict(Counter(str(round(s)) for j in judgments for s in j.valid_scores)),
                            "train": train_stats, "eval": result})

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from harness import stages
 from harness.config import TrainConfig, check
+from harness.judges.oracle import oracle_agreement
 from harness.judges.pairwise import PairwiseLogitJudge
 from harness.prompts import fresh_prompts
 from harness.records import PreferencePair
@@ -103,7 +104,7 @@ def self_train(ctx, prompts) -> dict:
     backend."""
     cfg, policy = ctx.method_cfg, ctx.policy
     seed = ctx.seed("self_train/sampling")
-    totals = {"identical_text_pairs": 0, "score_gap": 0.0, "pairs": 0}
+    totals = {"identical_text_pairs": 0, "score_gap": 0.0, "pairs": 0, "oracle_right": 0, "oracle_decided": 0}
     judge_for = frozen_judge_sampler(policy, ctx.cfg.sampler.batch_size)
 
     def make_pairs(batch):
@@ -115,6 +116,9 @@ def self_train(ctx, prompts) -> dict:
         totals["pairs"] += len(pairs)
         totals["identical_text_pairs"] += stats["identical_text_pairs"]
         totals["score_gap"] += stats["score_gap"]
+        agreement = oracle_agreement(batch, pairs)  # how often the frozen judge picked the better sample
+        totals["oracle_decided"] += agreement["realised_judge_accuracy_pairs"]
+        totals["oracle_right"] += round((agreement["realised_judge_accuracy"] or 0) * agreement["realised_judge_accuracy_pairs"])
         return pairs
 
     stats = train_on_policy_daa(policy, prompts, make_pairs, cfg.daa, cfg.daa.train, cfg.refresh,
@@ -122,6 +126,9 @@ def self_train(ctx, prompts) -> dict:
                                 progress=ctx.progress)
     stats["identical_text_pairs"] = totals["identical_text_pairs"]
     stats["mean_score_gap"] = totals["score_gap"] / totals["pairs"] if totals["pairs"] else None
+    decided = totals["oracle_decided"]
+    stats["realised_judge_accuracy"] = totals["oracle_right"] / decided if decided else None
+    stats["realised_judge_accuracy_pairs"] = decided
     return stats
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from harness import stages
 from harness.config import check
+from harness.judges.oracle import oracle_agreement
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.pairs import max_min_pairs
 from harness.prompts import fresh_prompts
@@ -96,9 +97,12 @@ def iterate(ctx, judge, judge_is_policy: bool, pair_hook=None) -> dict:
             max_new_tokens=cfg.sampling.max_new_tokens))
         judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
         pairs, pair_stats = max_min_pairs(prompts, samples, judgments, min_valid=cfg.min_valid)
+        hook_stats = {}
         if pair_hook is not None:
             pairs, hook_stats = pair_hook(t, prompts, pairs)
-            pair_stats = {**pair_stats, **hook_stats}
+        # How often the pairs' chosen response is really the better one: places a self-judging
+        # method on the controls' dose-response curve.
+        pair_stats = {**pair_stats, **oracle_agreement(prompts, pairs), **hook_stats}
         train_stats = stages.train_pairs(ctx, f"{it}/train", pairs, cfg.daa)  # reference = M_t
         result = stages.evaluate(ctx, f"eval/M{t + 1}", eval_judge)
         ctx.log_iteration(iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result))

@@ -71,10 +71,11 @@ class DataProvider:
 
     # -- the tiny model's own pre-training data -----------------------------------------------
     def tokenizer_corpus(self) -> list[str]:
-        from ..world import corpus_texts, eft_examples
+        from ..world import corpus_texts, eft_examples, preference_pairs
 
-        eft = eft_examples(self.world, 300, self.render_judge_prompt)
-        return corpus_texts(self.world, 6000) + [e.prompt + "\n" + e.response for e in eft]
+        judge_texts = eft_examples(self.world, 300, self.render_judge_prompt) + self.meta_judgments(100)
+        judge_texts += self.pairwise_judgments_of(preference_pairs(self.world, 100))
+        return corpus_texts(self.world, 6000) + [e.prompt + "\n" + e.response for e in judge_texts]
 
     def pretrain_examples(self, n: int) -> list[SFTExample]:
         from ..world import ift_examples
@@ -128,13 +129,27 @@ class DataProvider:
 
         return eft_examples(self.world, n, self.render_judge_prompt)
 
+    def meta_judgments(self, n: int) -> list[SFTExample]:
+        """Meta-judge seed data: two reviews of one response, the verdict names the one whose
+        checks are right. Made by the world's oracle, so it exists for the embedded world only
+        (none is made for other data)."""
+        if not n or self.source is not None or self.dcfg.eft_path:
+            return []
+        from ..world import meta_judgment_examples
+
+        return meta_judgment_examples(self.world, n, lambda i, r, a, b: render(
+            "meta_judge_v1", instruction=i, response=r, judgment_a=a, judgment_b=b))
+
     def pairwise_judgments(self) -> list[SFTExample]:
         """Self-Judge's judgment data: every offline preference pair as a pairwise question,
         in both orders (so the label is not tied to a position)."""
+        return self.pairwise_judgments_of(self.preference_pairs)
+
+    @staticmethod
+    def pairwise_judgments_of(pairs: list[PreferencePair]) -> list[SFTExample]:
         from ..judges.pairwise import jsft_examples
 
-        return [e for p in self.preference_pairs
-                for e in jsft_examples(LabelledPair(p.prompt_id, p.prompt, p.chosen, p.rejected, label=0))]
+        return [e for p in pairs for e in jsft_examples(LabelledPair(p.prompt_id, p.prompt, p.chosen, p.rejected, label=0))]
 
     def reference_ratings(self, n: int) -> list[SFTExample]:
         """Self-J's seed grading data (instruction, gold answer, response -> "Score: k", 0-9).

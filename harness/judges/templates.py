@@ -6,15 +6,16 @@ from __future__ import annotations
 # Additive five-point rubric (the structure of the Self-Rewarding judge, in our own words):
 # one point per criterion met, a short review, then the score on its own at the end.
 RUBRIC_ADDITIVE_V1 = (
-    "Rate the response to the instruction below. Start at 0 and add one point for each of these:\n"
-    "1. it tries to do what the instruction asks;\n"
-    "2. its answer has the right form;\n"
-    "3. it is mostly right;\n"
-    "4. it is close to exact;\n"
-    "5. it is exactly right.\n"
+    "Check the response to the instruction below. Start at 0 and add one point for each check "
+    "it passes, in this order, stopping at the first one it fails:\n"
+    "reply: it gives an answer;\n"
+    "form: the answer has the form asked for;\n"
+    "size: the answer has the right number of parts;\n"
+    "items: the answer has the right parts, in any order;\n"
+    "exact: the answer is exactly right.\n"
     "Instruction: {instruction}\n"
     "Response: {response}\n"
-    "Write a one-line review, then finish with \"Score: <0-5>\"."
+    "Go through the checks one by one, then finish with \"Score: <0-5>\"."
 )
 
 # Pairwise choice (Self-Judge's JSFT task): two responses, the answer is one letter after "Winner:".
@@ -29,8 +30,8 @@ PAIRWISE_AB_V1 = (
 # Meta-judge (Meta-Rewarding): two judgments of the same response under the rubric; the answer
 # names the better judgment.
 META_JUDGE_V1 = (
-    "Two reviews rate the same response with this rubric: one point each for trying the task, the "
-    "right form, mostly right, close to exact, exactly right.\n"
+    "Two reviews rate the same response with this rubric: one point each for giving an answer, the "
+    "right form, the right number of parts, the right parts in any order, exactly right.\n"
     "Instruction: {instruction}\n"
     "Response: {response}\n"
     "Judgement A: {judgment_a}\n"

@@ -2,14 +2,17 @@
 
 Built so that the logit judges work on it the way they do on real tokenizers: every digit is its
 own token (digit-expectation judges read one position), and "A", "B", " A", " B" are single
-tokens (pairwise letter judges).
+tokens (pairwise letter judges). Capital letters are never merged with their neighbours: the
+world's answers are strings of capitals and digits, and a model that sees the same token for a
+symbol wherever it stands can learn a family's rule (copy, reverse, shift, sort) instead of
+memorising merged chunks.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 USER, ASSISTANT, END, PAD = "<|user|>", "<|assistant|>", "<|end|>", "<|pad|>"
@@ -25,13 +28,17 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}" + ASSISTANT + "\n{% endif %}"
 )
 
-# Guarantees merges for the judge answer letters with a leading space.
+# Guarantees the merges " A" and " B" (the pairwise judges' answer tokens).
 _LETTER_DRILL = " A B A B" * 200
 
 
 def train_world_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
     tok = Tokenizer(models.BPE(unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.Sequence([
+        # A capital is its own token, whatever precedes it, so "PVZG" after "of " and at the
+        # start of an answer are the same four tokens; only a capital standing alone (the judges'
+        # " A" / " B") keeps its leading space, as real tokenizers have it.
+        pre_tokenizers.Split(Regex(" [A-Z](?![A-Za-z])|[A-Z]"), behavior="isolated"),
         pre_tokenizers.Digits(individual_digits=True),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
     ])

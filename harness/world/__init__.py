@@ -4,7 +4,7 @@ Every response gets an oracle quality in [0, 1], so self-alignment methods can b
 true quality offline, and their judges can be scored against known preferences.
 """
 
-from .families import FAMILIES, FAMILY_NAMES, Family, Task, first_int, get_family
+from .families import CHECKS, FAMILIES, FAMILY_NAMES, Family, Task, get_family
 from .filler import FILLER_SENTENCES, add_filler, clean_answer, strip_filler
 from .generators import (
     SPLIT_POOLS,
@@ -16,6 +16,7 @@ from .generators import (
     judge_test_pairs,
     judgment_test_pairs,
     make_prompts,
+    meta_judgment_examples,
     pool_of,
     preference_pairs,
     reference_rating_examples,
@@ -25,17 +26,17 @@ from .oracle import (
     justify,
     oracle_prefers,
     oracle_quality,
+    review,
+    rubric_checks,
     rubric_for,
-    rubric_points,
     task_from_prompt,
 )
-from .words import WORDS, levenshtein, similarity
 
 __all__ = [
-    "FAMILIES", "FAMILY_NAMES", "FILLER_SENTENCES", "SPLIT_POOLS", "WORDS", "Family", "Task",
+    "CHECKS", "FAMILIES", "FAMILY_NAMES", "FILLER_SENTENCES", "SPLIT_POOLS", "Family", "Task",
     "WorldConfig", "add_filler", "clean_answer", "corpus_texts", "eft_cases", "eft_examples",
-    "first_int", "get_family", "grade", "ift_examples", "judge_test_pairs", "judgment_test_pairs", "justify",
-    "levenshtein", "make_prompts", "oracle_prefers", "oracle_quality", "pool_of",
-    "preference_pairs", "reference_rating_examples", "rubric_for", "rubric_points", "similarity", "strip_filler",
+    "get_family", "grade", "ift_examples", "judge_test_pairs", "judgment_test_pairs", "justify",
+    "make_prompts", "meta_judgment_examples", "oracle_prefers", "oracle_quality", "pool_of",
+    "preference_pairs", "reference_rating_examples", "review", "rubric_checks", "rubric_for", "strip_filler",
     "task_from_prompt",
 ]

@@ -19,13 +19,16 @@ from harness.records import LabelledPair, PreferencePair, PromptRecord, SFTExamp
 
 from .families import FAMILY_NAMES, Family, Task, get_family
 from .filler import FILLER_SENTENCES, add_filler
-from .oracle import grade, justify, rubric_for
-from .words import WORDS
+from .families import CHECKS
+from .oracle import grade, justify, review, rubric_for
 
 TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
 # Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
 SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL, "judgment_test": JUDGE_POOL}
 _MIN_GAP = 0.05  # judge test pairs need a clear winner, not a rounding-level one
+# Rubric scores the EFT responses aim at: weighted to the near misses (3-5) a trained policy's
+# own samples mostly are, where telling right from almost right is the judge's real work.
+EFT_TARGETS = (0, 1, 2, 3, 3, 4, 4, 5, 5)
 
 
 def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> None:
@@ -147,8 +150,8 @@ def eft_cases(cfg: WorldConfig, n: int) -> list[tuple[Task, str, str]]:
     """(task, response, review) triples behind eft_examples, kept for inspection and tests."""
     out = []
     for _, task, family, rng in _tasks(cfg, "eft", n):
-        response = _eft_response(task, family, rng, rng.randrange(6))
-        out.append((task, response, justify(task, response, grade(task, response))))
+        response = _eft_response(task, family, rng, rng.choice(EFT_TARGETS))
+        out.append((task, response, justify(task, response)))
     return out
 
 
@@ -234,17 +237,37 @@ def judge_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
 
 def judgment_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
     """Held-out pairs for a meta-judge: two reviews of one response, the right one (its true
-    rubric points) and a wrong one (the points of a response on the other side of the 0.8
-    quality line, so at least one point differs). The right review is first in exactly half."""
+    checks) and a wrong one (another score). The right review is first in exactly half."""
     better_first = _balanced_flags(_rng(cfg, "judgment_test:layout"), n)
     out = []
     for i, task, family, rng in _tasks(cfg, "judgment_test", n):
         response = task.gold if rng.random() < 0.3 else family.perturb(task, rng)
-        quality = grade(task, response)
-        right, wrong = justify(task, response, quality), justify(task, response, 0.0 if quality >= 0.8 else 1.0)
+        right, wrong = judgment_pair(task, response, rng)
         first, second = (right, wrong) if better_first[i] else (wrong, right)
         out.append(LabelledPair(prompt_id=f"judgment_test-{i}", prompt=task.instruction, response_a=first,
                                 response_b=second, label=0 if better_first[i] else 1, judged=response))
+    return out
+
+
+def judgment_pair(task: Task, response: str, rng: random.Random) -> tuple[str, str]:
+    """(right review, wrong review) of one response: the wrong one reaches another score."""
+    points = rubric_for(task, response)[1]
+    wrong = rng.choice([k for k in range(len(CHECKS) + 1) if k != points])
+    return review(points), review(wrong)
+
+
+def meta_judgment_examples(cfg: WorldConfig, n: int,
+                           render_prompt: Callable[[str, str, str, str], str]) -> list[SFTExample]:
+    """Meta-judge seed data: render_prompt(instruction, response, review_a, review_b) -> the
+    verdict naming the right review, which sits in position A for half the examples."""
+    out = []
+    for i, task, family, rng in _tasks(cfg, "meta_eft", n):
+        response = task.gold if rng.random() < 0.3 else family.perturb(task, rng)
+        right, wrong = judgment_pair(task, response, rng)
+        right_first = i % 2 == 0
+        a, b = (right, wrong) if right_first else (wrong, right)
+        out.append(SFTExample(render_prompt(task.instruction, response, a, b),
+                              f"Winner: Judgement {'A' if right_first else 'B'}", "meta_eft"))
     return out
 
 
@@ -252,18 +275,16 @@ def corpus_texts(cfg: WorldConfig, n: int) -> list[str]:
     """Tokenizer training text covering every kind of string the world produces."""
     out = []
     for i, task, family, rng in _tasks(cfg, "corpus", n):
-        kind = i % 6
+        kind = i % 5
         if kind == 0:
             out.append(task.instruction)
         elif kind == 1:
             out.append(_good(cfg, task, rng))
         elif kind == 2:
             wrong = family.perturb(task, rng)
-            out.append(f"{wrong}\n{justify(task, wrong, grade(task, wrong))}")
+            out.append(f"{wrong}\n{justify(task, wrong)}")
         elif kind == 3:
-            out.append(justify(task, task.gold, 1.0))
-        elif kind == 4:
-            out.append(" ".join(rng.sample(FILLER_SENTENCES, 3)))
+            out.append(justify(task, task.gold))
         else:
-            out.append(" ".join(rng.sample(WORDS, 8)))
+            out.append(" ".join(rng.sample(FILLER_SENTENCES, 3)))
     return out

@@ -9,13 +9,10 @@ from __future__ import annotations
 from harness.errors import ConfigError, DataError
 from harness.records import PromptRecord
 
-from .families import Task, get_family
-from .filler import clean_answer
+from .families import CHECKS, Task, get_family, passed_in_order
 
 TIE_TOLERANCE = 1e-9
 
-# Short names a tiny model can learn; order matches rubric_points.
-_POINT_NAMES = ("a reply", "right format", "half right", "close", "exact")
 
 
 def task_from_prompt(prompt: PromptRecord) -> Task:
@@ -56,36 +53,26 @@ def oracle_prefers(prompt: PromptRecord, response_1: str, response_2: str) -> fl
     return 1.0 if q1 > q2 else 2.0
 
 
-def _earned(quality: float, answer_nonempty: bool, right_form: bool) -> list[bool]:
-    return [
-        bool(answer_nonempty),
-        bool(right_form),
-        quality >= 0.5,
-        quality >= 0.8,
-        quality >= 1.0 - TIE_TOLERANCE,
-    ]
-
-
-def rubric_points(quality: float, answer_nonempty: bool, right_form: bool) -> int:
-    """Additive 0..5 score: replied, right form, quality >= 0.5, >= 0.8, exact."""
-    return sum(_earned(quality, answer_nonempty, right_form))
-
-
-def _assess(task: Task, answer: str, quality: float) -> list[bool]:
-    nonempty = bool(clean_answer(answer))
-    right_form = nonempty and get_family(task.family).has_right_form(answer, task)
-    return _earned(quality, nonempty, right_form)
+def rubric_checks(task: Task, answer: str) -> list[bool]:
+    """The five checks (reply, form, size, items, exact) of `answer`, filler ignored."""
+    return get_family(task.family).checks(answer, task)
 
 
 def rubric_for(task: Task, answer: str) -> tuple[float, int]:
-    """(quality, rubric points) of `answer`, judged on the filler-free answer."""
-    quality = grade(task, answer)
-    return quality, sum(_assess(task, answer, quality))
+    """(quality, rubric points) of `answer`: the points are the checks passed before the first
+    failure, and quality is their share of the five."""
+    points = passed_in_order(rubric_checks(task, answer))
+    return points / len(CHECKS), points
 
 
-def justify(task: Task, answer: str, quality: float) -> str:
-    """A short review that ends in 'Score: k', e.g.
-    'Correct answer: 82. Points for: a reply, right format. Score: 2'."""
-    earned = _assess(task, answer, quality)
-    names = ", ".join(name for name, got in zip(_POINT_NAMES, earned) if got) or "nothing"
-    return f"Correct answer: {task.gold}. Points for: {names}. Score: {sum(earned)}"
+def review(points: int) -> str:
+    """A review that goes through the checks in order, stops at the first failure and ends in
+    'Score: k', e.g. 'reply yes, form yes, size yes, items no. Score: 3'. It never states the
+    right answer: the judge checks the response against the instruction instead of solving."""
+    said = [f"{name} yes" for name in CHECKS[:points]] + ([f"{CHECKS[points]} no"] if points < len(CHECKS) else [])
+    return f"{', '.join(said)}. Score: {points}"
+
+
+def justify(task: Task, answer: str) -> str:
+    """The right review of `answer` (the EFT target)."""
+    return review(rubric_for(task, answer)[1])

@@ -1,0 +1,101 @@
+"""`selfalign-world`: is the embedded world a usable instrument for a model? Builds (or reuses) the
+seed model M1 of the Self-Rewarding family for any model / world / seed-SFT config and prints
+its per-family diagnostics (see harness/evaluation/world_diagnostics.py):
+
+    selfalign-world                                   # the default tiny model and world
+    selfalign-world --prompts 400 --k 8 data.world.families=[sort,reverse]
+    selfalign-world --out results/world-diagnostics.md model.tiny.num_layers=6
+
+Everything after the flags is a Hydra override of the `selfalign` config. The stages are stored
+in a run directory under <store.root>/world/, so a re-run only prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .cli import CONF_DIR, EXIT_USER_ERROR, print_error, setup_logging
+from .errors import ConfigError, SelfAlignError
+
+log = logging.getLogger("selfalign")
+
+
+def compose(overrides: list[str]):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from .config import register_schemas
+
+    register_schemas()
+    try:
+        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=["method=self_rewarding", *overrides])
+    except (HydraException, OmegaConfBaseException) as e:
+        raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
+                          f"config groups and keys.") from None
+
+
+def run(args) -> dict:
+    from omegaconf import OmegaConf
+
+    from . import stages
+    from .config import check, validate_config
+    from .evaluation.world_diagnostics import diagnose, to_markdown
+    from .judges.rubric import RubricJudge
+    from .registry import get_method
+    from .runner import method_config, open_run
+    from .store import atomic_write_text, config_hash
+
+    check(args.prompts, args.prompts >= 1, "--prompts", "a positive number of problems per split")
+    check(args.k, args.k >= 2, "--k", "at least 2 samples per problem (pass@k and best-of-k compare several)")
+    cfg = compose(args.overrides)
+    validate_config(cfg)
+    if cfg.data.source or cfg.data.alpaca_eval_set or cfg.data.eval_prompts_path:
+        raise ConfigError("selfalign-world diagnoses the embedded world only: its oracle grades every sample. "
+                          "Drop data.source / data.alpaca_eval_set / data.eval_prompts_path.")
+    mcfg = method_config(get_method("self_rewarding"), cfg.method)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    key = {"cfg": resolved, "prompts": args.prompts, "k": args.k}
+    run_dir = Path(cfg.store.root).expanduser() / "world" / cfg.model.name / f"seed{cfg.seed}-{config_hash(key)}"
+    ctx = open_run(cfg, mcfg, run_dir)
+    stages.seed_model(ctx, judge_data="eft")
+    judge = RubricJudge(ctx.sampler, mcfg.judge)
+    result = ctx.json("diagnostics/summary", lambda: diagnose(ctx, judge, args.prompts, args.k, mcfg.sampling))
+    command = "selfalign-world " + " ".join(sys.argv[1:])
+    md = (f"{to_markdown(result)}\nModel `{cfg.model.name}`, M1 = seed SFT with EFT reviews, seed {cfg.seed}; "
+          f"the judge is M1's own additive rubric (K={mcfg.judge.k}, T={mcfg.judge.temperature}). "
+          f"Regenerate: `{command.strip()}`\n")
+    atomic_write_text(run_dir / "diagnostics.md", md)
+    print("\n" + md, flush=True)
+    if args.out:
+        atomic_write_text(Path(args.out), md)
+        log.info("written to %s", args.out)
+    ctx.close_sampler()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    parser = argparse.ArgumentParser(prog="selfalign-world", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prompts", type=int, default=200, help="evaluation and training problems scored (default 200)")
+    parser.add_argument("--k", type=int, default=4, help="samples per evaluation problem for pass@k and best-of-k (default 4)")
+    parser.add_argument("--out", default=None, help="also write the table to this Markdown file")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides of the selfalign config")
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        run(args)
+    except SelfAlignError as err:
+        print_error(err)
+        sys.exit(EXIT_USER_ERROR)
+
+
+if __name__ == "__main__":
+    main()

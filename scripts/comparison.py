@@ -1,0 +1,69 @@
+"""The embedded comparison across seeds, with its controls: every method, plus online DPO under
+the random judge and the noisy oracle at each judge accuracy p, for each seed; then one report
+(results/comparison.md, results/dose-response.png and .csv).
+
+    python scripts/comparison.py                      # seeds 0 1 2, runs under runs/comparison
+    python scripts/comparison.py --seeds 0 --report-only --runs runs/comparison
+
+The report reads only stored run directories, so --report-only re-renders it for free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness.evaluation.comparison import write_report  # noqa: E402
+
+# p < 0.5 is the adversarial end of the dose-response (a judge that mostly prefers the worse response)
+ACCURACIES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def sweeps(seeds: str) -> dict[str, list[str]]:
+    """Each sweep's overrides; the oracle run of the method sweep is the p = 1.0 point."""
+    return {
+        "methods": [f"seed={seeds}"],
+        "random_judge": ["method=online_dpo", "method.external_judge=random", f"seed={seeds}"],
+        "noisy_oracle": ["method=online_dpo", "method.external_judge=noisy_oracle",
+                         f"method.judge_accuracy={','.join(map(str, ACCURACIES))}", f"seed={seeds}"],
+    }
+
+
+def run_sweep(name: str, overrides: list[str], root: Path) -> float:
+    sweep_dir = root / "sweeps" / name
+    start = time.perf_counter()
+    cmd = [sys.executable, "-m", "harness.cli", "-m", *overrides, f"store.root={root}", f"hydra.sweep.dir={sweep_dir}",
+           "progress=false"]
+    print(f"[comparison] {' '.join(cmd[2:])}", flush=True)
+    proc = subprocess.run(cmd, env={**os.environ, "HYDRA_FULL_ERROR": "1"})
+    if proc.returncode != 0:
+        raise SystemExit(f"comparison: sweep {name} failed (exit {proc.returncode}); re-run to resume it")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--runs", type=Path, default=Path("runs/comparison"), help="store.root of every run")
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--report-only", action="store_true", help="only re-render the report from stored runs")
+    args = parser.parse_args()
+    seeds = ",".join(map(str, args.seeds))
+    walls = {}
+    if not args.report_only:
+        for name, overrides in sweeps(seeds).items():
+            walls[name] = run_sweep(name, overrides, args.runs)
+    run_dirs = sorted({line.strip() for f in (args.runs / "sweeps").glob("*/runs.txt")
+                       for line in f.read_text().splitlines() if line.strip()})
+    command = "python scripts/comparison.py --seeds " + " ".join(map(str, args.seeds))
+    print(write_report([Path(d) for d in run_dirs], args.out, command, walls))
+
+
+if __name__ == "__main__":
+    main()
