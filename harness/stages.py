@@ -48,7 +48,7 @@ def seed_model(ctx, judge_data: str = "eft") -> dict:
     cfg = ctx.cfg
     key = {"model": _plain(cfg.model), "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
            "eft": cfg.seed_sft.eft_examples if judge_data == "eft" else 0, "seed": int(cfg.seed),
-           "template": ctx.data.judge_template}
+           "template": ctx.data.judge_template, "world": ctx.data.world_identity()}
     if judge_data not in ("eft", "none"):
         key["judge_data"] = judge_data
 

@@ -69,7 +69,7 @@ def test_pointwise_judge_accuracy_counts_ties_and_failures_as_half():
 
 
 class RuleMetaJudge:
-    """A meta-judge that answers by a fixed rule: "oracle" names the review whose points match
+    """A meta-judge that answers by a fixed rule: "oracle" names the review whose checks match
     the world's grading of the judged response, "first" always names position 1, "mute" never
     names anything."""
 
@@ -79,7 +79,7 @@ class RuleMetaJudge:
         self.rule, self.tasks = rule, tasks
 
     def verdicts(self, requests, desc=""):
-        from harness.world import justify, grade
+        from harness.world import justify
 
         out = []
         for instruction, response, review_1, review_2 in requests:
@@ -89,7 +89,7 @@ class RuleMetaJudge:
                 out.append((None, "no idea"))
             else:
                 task = self.tasks[instruction]
-                right = justify(task, response, grade(task, response))
+                right = justify(task, response)
                 out.append((1 if review_1 == right else 2, ""))
         return out
 
@@ -97,15 +97,18 @@ class RuleMetaJudge:
 def test_meta_judge_accuracy_on_world_judgment_pairs():
     from harness.evaluation.judge_accuracy import judge_accuracy
     from harness.world import judgment_test_pairs
-    from harness.world.generators import _tasks
+    from harness.world.generators import _tasks, judgment_pair
 
     cfg = WorldConfig(seed=1)
     pairs = judgment_test_pairs(cfg, 40)
     tasks = {}
     for _, task, family, rng in _tasks(cfg, "judgment_test", 40):  # the generator's own draws, replayed
         tasks[task.instruction] = task
-        _ = task.gold if rng.random() < 0.3 else family.perturb(task, rng)
-    assert sum(p.label for p in pairs) == 20 and all(p.judged and p.response_a != p.response_b for p in pairs)
+        judgment_pair(task, task.gold if rng.random() < 0.3 else family.perturb(task, rng), rng)
+    # an empty response (a one-digit answer dropped) is a response to judge too
+    assert sum(p.label for p in pairs) == 20
+    assert all(p.judged is not None and p.response_a != p.response_b for p in pairs)
+    assert [p.prompt for p in pairs] == list(tasks)
     oracle = judge_accuracy(RuleMetaJudge("oracle", tasks), pairs)
     assert oracle["accuracy"] == 100.0 and oracle["order_consistency"] == 1.0 and oracle["p_prefer_first"] == 0.5
     first = judge_accuracy(RuleMetaJudge("first", tasks), pairs)  # both orders split: every pair a tie

@@ -64,7 +64,12 @@ class DataProvider:
                 _ = getattr(self, kind)
 
     def world_identity(self) -> dict:
-        return {"families": list(self.world.families), "seed": self.world.seed}
+        from ..judges.templates import TEMPLATES
+        from ..world.generators import WORLD_VERSION
+
+        # the judge templates shape the seed data too (EFT, meta-judge and pairwise prompts)
+        return {"families": list(self.world.families), "seed": self.world.seed, "version": WORLD_VERSION,
+                "templates": {name: TEMPLATES[name] for name in sorted(TEMPLATES)}}
 
     def render_judge_prompt(self, instruction: str, response: str) -> str:
         return render(self.judge_template, instruction=instruction, response=response)

@@ -30,8 +30,9 @@ PAIRWISE_AB_V1 = (
 # Meta-judge (Meta-Rewarding): two judgments of the same response under the rubric; the answer
 # names the better judgment.
 META_JUDGE_V1 = (
-    "Two reviews rate the same response with this rubric: one point each for giving an answer, the "
-    "right form, the right number of parts, the right parts in any order, exactly right.\n"
+    "Two reviews rate the same response with this rubric: one point each, in order and stopping at the "
+    "first check it fails, for giving an answer, the right form, the right number of parts, the right "
+    "parts in any order, exactly right.\n"
     "Instruction: {instruction}\n"
     "Response: {response}\n"
     "Judgement A: {judgment_a}\n"

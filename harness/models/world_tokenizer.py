@@ -4,7 +4,7 @@ Built so that the logit judges work on it the way they do on real tokenizers: ev
 own token (digit-expectation judges read one position), and "A", "B", " A", " B" are single
 tokens (pairwise letter judges). Capital letters are never merged with their neighbours: the
 world's answers are strings of capitals and digits, and a model that sees the same token for a
-symbol wherever it stands can learn a family's rule (copy, reverse, shift, sort) instead of
+symbol wherever it stands can learn a family's rule (sort, sort descending, alphabetical order) instead of
 memorising merged chunks.
 """
 

@@ -11,9 +11,11 @@ at a time:
     exact   it is the right answer
 
 Quality is the share of checks passed before the first failure (each check mostly presumes the
-ones before it: right items presume the right size). Checking is easier than solving: `size` and
-`items` compare the response with the instruction's own symbols, and the order is a local check
-of neighbours, while writing the answer means finding the next symbol again at every step. The
+ones before it: right items presume the right size). Checking is meant to be easier than
+solving: for the sorting families `size` and `items` compare the response with the instruction's
+own symbols and `exact` is then a local check of neighbours, while writing the answer means
+finding the next symbol again at every step. (`selfalign-world` measures whether a model's own
+judge actually finds it easier.) The
 families are content rules (sort, sort descending, distinct values, alphabetical order, runner-up)
 over random payloads, so a model can only do well by learning each rule, never by remembering
 problems.
@@ -188,7 +190,7 @@ class UniqueFamily(_DigitList):
 
 class AlphaFamily(Family):
     name = "alpha"
-    templates = ("Put the letters of {word} in alphabetical order", "Sort the letters of {word} from A to Z",
+    templates = ("Put the letters of {word} in alphabetical order", "Sort the letters of {word} into alphabet order",
                  "Write the letters of {word} alphabetically")
 
     def sample_payload(self, rng):

@@ -22,6 +22,9 @@ from .filler import FILLER_SENTENCES, add_filler
 from .families import CHECKS
 from .oracle import grade, justify, review, rubric_for
 
+# Bump when the families, their grading or the generated data change: cached models trained on
+# an older world are keyed by it and are then not reused.
+WORLD_VERSION = 2
 TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
 # Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
 SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL, "judgment_test": JUDGE_POOL}
@@ -250,9 +253,10 @@ def judgment_test_pairs(cfg: WorldConfig, n: int) -> list[LabelledPair]:
 
 
 def judgment_pair(task: Task, response: str, rng: random.Random) -> tuple[str, str]:
-    """(right review, wrong review) of one response: the wrong one reaches another score."""
+    """(right review, wrong review) of one response: the wrong one is off by one check, so that
+    telling them apart means checking the response, not knowing which scores are common."""
     points = rubric_for(task, response)[1]
-    wrong = rng.choice([k for k in range(len(CHECKS) + 1) if k != points])
+    wrong = rng.choice([k for k in (points - 1, points + 1) if 0 <= k <= len(CHECKS)])
     return review(points), review(wrong)
 
 
