@@ -94,9 +94,16 @@ def main(argv=None) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['generator']} | {r['annotator']} | {r['win_rate']:.1f} ± {r['standard_error']:.1f} "
-              f"| {r['lc_win_rate']:.1f} ± {r['lc_standard_error']:.1f} | {r['n']} | {r['n_draws']} "
+              f"| {_lc(r)} | {r['n']} | {r['n_draws']} "
               f"| {r['annotator_failures']} | {r['avg_length']:.1f} | {r['wall_s']:.1f} |")
     print("\n" + json.dumps(rows), file=sys.stderr)
+
+
+def _lc(row: dict) -> str:
+    """LC win rate ± SE, or why there is none (no output differs in length from its reference)."""
+    if row["lc_win_rate"] is None:
+        return "– (no length differences)"
+    return f"{row['lc_win_rate']:.1f} ± {row['lc_standard_error']:.1f}"
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class SeedSFTConfig:
 
     ift_examples: int = 1500
     eft_examples: int = 4000
-    meta_judge_examples: int = 0  # with EFT data: meta-judgment examples (a deviation from Meta-Rewarding)
+    meta_judge_examples: int = 1000  # with EFT data: meta-judgment examples (a deviation from Meta-Rewarding)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-3, epochs=2, batch_size=32))
 
 

@@ -44,9 +44,14 @@ def seed_model(ctx, judge_data: str = "eft") -> dict:
     """M1: the base model fine-tuned on IFT data plus the method's judge data (see
     seed_judge_examples). Built once per (model, data, seed SFT knobs, judge data, seed) in the
     shared cache; its cost is charged to every run that uses it."""
+    from .models.loading import model_folder
+
     assert judge_data in SEED_JUDGE_DATA, judge_data
     cfg = ctx.cfg
-    key = {"model": _plain(cfg.model), "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
+    # the base folder (content-addressed for built models) keys M1 too: M1 is saved as weights on
+    # top of the base's tokenizer, so a rebuilt base must never be paired with an older M1
+    base = model_folder(cfg.model, cfg.store.cache, ctx.data, ctx.progress)
+    key = {"model": _plain(cfg.model), "base": base, "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
            "eft": cfg.seed_sft.eft_examples if judge_data == "eft" else 0, "seed": int(cfg.seed),
            "template": ctx.data.judge_template, "world": ctx.data.world_identity()}
     if judge_data not in ("eft", "none"):

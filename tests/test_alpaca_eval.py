@@ -43,6 +43,16 @@ def test_pure_length_is_not_a_win_for_an_unbiased_annotator():
     assert scores["lc_win_rate"] == pytest.approx(50.0, abs=1.0)
 
 
+def test_lc_is_absent_not_a_crash_when_no_output_differs_in_length_from_its_reference():
+    # sorting keeps the length: the world's answers are often exactly as long as the references,
+    # and alpaca_eval's GLM divides by the spread of the length differences
+    same_length = [p.gold if len(p.gold) == len(p.reference) else p.reference for p in PROMPTS]
+    assert all(len(o) == len(p.reference) for o, p in zip(same_length, PROMPTS))
+    scores = alpaca_eval_scores(PROMPTS, same_length, OracleAnnotator(), seed=0)
+    assert scores["lc_win_rate"] is None and scores["lc_standard_error"] is None
+    assert 0 <= scores["win_rate"] <= 100 and scores["n"] == len(PROMPTS)
+
+
 def test_gamed_annotations_use_the_given_annotator_on_these_instructions():
     class Counting(OracleAnnotator):
         calls = 0

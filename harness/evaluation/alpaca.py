@@ -157,18 +157,17 @@ def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = 
     raw = get_winrate(annotations)
     if gamed == "hub":
         _check_official_order(prompts)
-    gamed_source = (contextlib.nullcontext() if gamed == "hub"
-                    else _offline_gamed(cached_gamed_annotations(prompts, annotator, seed)))
-    with gamed_source, warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn's notices about alpaca_eval's GLM call
-        lc = get_length_controlled_winrate(annotations.copy(), save_weights_dir=None,
-                                           is_add_glm_preference_inplace=False, is_warn_extreme_changes=False)
+    lc = {"length_controlled_winrate": None, "lc_standard_error": None}
+    if len({len(r) - len(o) for r, o in zip(refs, outputs)}) > 1:
+        lc = _length_controlled(annotations, prompts, annotator, seed, gamed, get_length_controlled_winrate)
+    # else every output is as long as its reference: alpaca_eval's GLM divides by the spread of the
+    # length differences (0 here) and fails; with no length difference there is nothing to control
     return {
         "annotator": annotator.name,
         "win_rate": float(raw["win_rate"]),
         "standard_error": float(raw["standard_error"]),
-        "lc_win_rate": float(lc["length_controlled_winrate"]),
-        "lc_standard_error": float(lc["lc_standard_error"]),
+        "lc_win_rate": _float_or_none(lc["length_controlled_winrate"]),
+        "lc_standard_error": _float_or_none(lc["lc_standard_error"]),
         "n": int(raw["n_total"]),
         "n_wins": int(raw["n_wins"]), "n_wins_base": int(raw["n_wins_base"]), "n_draws": int(raw["n_draws"]),
         "annotator_failures": failures,
@@ -176,3 +175,17 @@ def alpaca_eval_scores(prompts, outputs: list[str], annotator, generator: str = 
         "lc_gamed": gamed,
         **({} if cost_before is None else {"annotation_cost_usd": annotator.cost_usd - cost_before}),
     }
+
+
+def _float_or_none(value):
+    return None if value is None else float(value)
+
+
+def _length_controlled(annotations, prompts, annotator, seed: int, gamed: str, get_length_controlled_winrate) -> dict:
+    """alpaca_eval's length-controlled win rate, its GLM fed our gamed annotations (or its own)."""
+    gamed_source = (contextlib.nullcontext() if gamed == "hub"
+                    else _offline_gamed(cached_gamed_annotations(prompts, annotator, seed)))
+    with gamed_source, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn's notices about alpaca_eval's GLM call
+        return get_length_controlled_winrate(annotations.copy(), save_weights_dir=None,
+                                             is_add_glm_preference_inplace=False, is_warn_extreme_changes=False)

@@ -12,7 +12,7 @@ from .policy import Policy
 from .world_tokenizer import train_world_tokenizer
 
 # Bump when the recipe below changes, so stale cached models are not reused.
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 
 
 def build_tiny(tcfg, tokenizer) -> LlamaForCausalLM:

@@ -29,7 +29,7 @@ CHAT_TEMPLATE = (
 )
 
 # Guarantees the merges " A" and " B" (the pairwise judges' answer tokens).
-_LETTER_DRILL = " A B A B" * 200
+_LETTER_DRILL = " A B A B" * 2000
 
 
 def train_world_tokenizer(texts: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
