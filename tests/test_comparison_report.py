@@ -14,7 +14,7 @@ import pytest
 from omegaconf import OmegaConf
 from scipy import stats as sps
 
-from harness.stats import mean_ci_across_seeds
+from harness.stats import bootstrap_ci, mean_ci_across_seeds
 
 from harness.evaluation import comparison as cmp
 
@@ -166,7 +166,10 @@ def test_paired_vs_skips_seeds_without_a_base_and_needs_ten_nonzero_differences(
     mine = [make_run(tmp_path, "m", 0, 50.0, wins_of([1.0] * 9 + [0.0] * 3)),
             make_run(tmp_path, "m", 7, 90.0, wins_of([1.0] * 12))]  # no sft run for seed 7
     vs = cmp.paired_vs(cmp.load_runs(mine), cmp.load_runs(base))
-    assert vs["gain"] == {"mean": pytest.approx(75.0), "ci": [pytest.approx(75.0), pytest.approx(75.0)], "n_seeds": 1}
+    # one seed: no spread across seeds, so the CI is the bootstrap over that seed's per-prompt differences
+    expected_ci = bootstrap_ci(np.array([100.0] * 9 + [0.0] * 3), np.mean, seed=0)
+    assert vs["gain"] == {"mean": pytest.approx(75.0), "ci": [pytest.approx(c) for c in expected_ci], "n_seeds": 1}
+    assert vs["gain"]["ci"][0] < 75.0 < vs["gain"]["ci"][1]
     assert vs["n_pairs"] == 12
     assert vs["wilcoxon_p"] is None  # 9 nonzero differences
     assert cmp.paired_vs(cmp.load_runs(mine[1:]), cmp.load_runs(base)) is None

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sps
 
-from ..stats import mean_ci_across_seeds
+from ..stats import bootstrap_ci, mean_ci_across_seeds
 
 POSITIVE_MARGIN = 10.0  # win-rate points the oracle judge must add over sft
 
@@ -70,9 +70,12 @@ def realised_accuracy(m: dict) -> float | None:
     return 100 * right / decided if decided else None
 
 
-def _est(values: list[float]) -> dict:
+def _est(values: list[float], single_ci: list | None = None) -> dict:
+    """Mean with a Student-t CI across seeds; with one seed there is no spread across seeds, so
+    the CI is that run's own (bootstrap over prompts), `single_ci`."""
     e = mean_ci_across_seeds(values)
-    return {"mean": e.value, "ci": [e.ci_low, e.ci_high], "n_seeds": e.n}
+    ci = [e.ci_low, e.ci_high] if e.n > 1 or single_ci is None else list(single_ci)
+    return {"mean": e.value, "ci": ci, "n_seeds": e.n}
 
 
 def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
@@ -96,7 +99,8 @@ def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
         return None
     nonzero = [d for d in diffs if d != 0]
     p_value = float(sps.wilcoxon(nonzero).pvalue) if len(nonzero) >= 10 else None
-    return {"gain": _est(per_seed), "n_pairs": len(diffs), "wilcoxon_p": p_value}
+    single = list(bootstrap_ci(np.array(diffs), np.mean, seed=0)) if len(per_seed) == 1 else None
+    return {"gain": _est(per_seed, single), "n_pairs": len(diffs), "wilcoxon_p": p_value}
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -115,7 +119,7 @@ def summarise(runs: list[dict]) -> dict:
         judge = [m["summary"]["judge"]["accuracy"] for m in ms if m["summary"].get("judge")]
         out[name] = {
             "method": ms[0]["method"], "seeds": [m["seed"] for m in ms],
-            "win_rate": _est([m["summary"]["win_rate"] for m in ms]),
+            "win_rate": _est([m["summary"]["win_rate"] for m in ms], ms[0]["summary"].get("win_rate_ci")),
             "n_eval": ms[0]["summary"].get("n"),
             "vs_sft": None if name == "sft" else paired_vs(ms, base),
             "realised_accuracy": _est(accs) if accs else None,
@@ -224,8 +228,6 @@ def plot(summary: dict, path: Path) -> None:
 def _fmt_est(e: dict | None, digits: int = 1) -> str:
     if not e:
         return "–"
-    if e["n_seeds"] < 2:
-        return f"{e['mean']:.{digits}f}"
     return f"{e['mean']:.{digits}f} [{e['ci'][0]:.{digits}f}, {e['ci'][1]:.{digits}f}]"
 
 
@@ -291,7 +293,7 @@ def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | No
     wall = "" if not walls else " Wall time by sweep: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in walls.items()) + "."
     n_eval = sorted({s["n_eval"] for s in summary.values()})
     text = (md + f"\nWin rates: greedy (or the method's own selection) against the world's references, oracle annotator, "
-                 f"{'/'.join(map(str, n_eval))} held-out prompts per seed; CIs are Student-t across seeds; the paired gain compares each seed's "
+                 f"{'/'.join(map(str, n_eval))} held-out prompts per seed; CIs are Student-t across seeds (with one seed: the run's own bootstrap over prompts); the paired gain compares each seed's "
                  f"outputs with sft's on the same prompts.{wall} Regenerate: `{command}`\n")
     atomic_write_text(out / "comparison.md", text)
     return text
