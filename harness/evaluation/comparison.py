@@ -217,7 +217,7 @@ def plot(summary: dict, path: Path) -> None:
         ax.annotate(pt["arm"], (pt["accuracy"], pt["gain"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel("judge accuracy on the pairs trained on (%)")
-    ax.set_ylabel("win-rate gain over sft (points, 95% CI across seeds)")
+    ax.set_ylabel("win-rate gain over sft (points, 95% CI)")
     ax.set_title("Dose-response: what a judge's accuracy buys")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
