@@ -37,6 +37,8 @@ def sweeps(seeds: str) -> dict[str, list[str]]:
 
 def run_sweep(name: str, overrides: list[str], root: Path) -> float:
     sweep_dir = root / "sweeps" / name
+    # the report lists this invocation's runs only (finished run directories are resumed, not redone)
+    (sweep_dir / "runs.txt").unlink(missing_ok=True)
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "harness.cli", "-m", *overrides, f"store.root={root}", f"hydra.sweep.dir={sweep_dir}",
            "progress=false"]
