@@ -23,7 +23,7 @@ FAST = [
     "model.tiny.vocab_size=512", "model.tiny.hidden_size=64", "model.tiny.intermediate_size=128",
     "model.tiny.num_layers=2", "model.tiny.num_heads=2", "model.tiny.pretrain_examples=400",
     "model.tiny.pretrain_epochs=1", "model.tiny.pretrain_batch_size=32",
-    "seed_sft.ift_examples=48", "seed_sft.eft_examples=48", "seed_sft.train.epochs=1",
+    "seed_sft.ift_examples=48", "seed_sft.eft_examples=48", "seed_sft.meta_judge_examples=16", "seed_sft.train.epochs=1",
     "data.n_eval_prompts=12", "data.n_judge_pairs=6", "data.n_train_prompts=40",
     "data.n_preference_pairs=16", "eval.bootstrap=200", "eval.max_new_tokens=12", "progress=false",
 ]

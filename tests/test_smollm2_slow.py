@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 COMMON = [
     "model=smollm2-135m", "progress=false",
-    "seed_sft.ift_examples=16", "seed_sft.eft_examples=16", "seed_sft.train.epochs=1", "seed_sft.train.batch_size=8",
+    "seed_sft.ift_examples=16", "seed_sft.eft_examples=16", "seed_sft.meta_judge_examples=16", "seed_sft.train.epochs=1",
+    "seed_sft.train.batch_size=8",
     "seed_sft.train.lr=2e-4", "data.n_eval_prompts=8", "data.n_judge_pairs=4", "data.n_train_prompts=16",
     "data.n_preference_pairs=8", "eval.max_new_tokens=16", "eval.bootstrap=200", "sampler.batch_size=16",
 ]
