@@ -42,8 +42,9 @@ def seed_judge_examples(ctx, judge_data: str) -> list[SFTExample]:
 
 def seed_model(ctx, judge_data: str = "eft") -> dict:
     """M1: the base model fine-tuned on IFT data plus the method's judge data (see
-    seed_judge_examples). Built once per (model, data, seed SFT knobs, judge data, seed) in the
-    shared cache; its cost is charged to every run that uses it."""
+    seed_judge_examples). Built once per (model config and base folder, data, seed SFT knobs,
+    judge data, judge template, world version and templates, seed) in the shared cache; its cost
+    is charged to every run that uses it."""
     from .models.loading import model_folder
 
     assert judge_data in SEED_JUDGE_DATA, judge_data

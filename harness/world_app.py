@@ -3,7 +3,7 @@ seed model M1 of the Self-Rewarding family for any model / world / seed-SFT conf
 its per-family diagnostics (see harness/evaluation/world_diagnostics.py):
 
     selfalign-world                                   # the default tiny model and world
-    selfalign-world --prompts 400 --k 8 data.world.families=[sort,reverse]
+    selfalign-world --prompts 400 --k 8 data.world.families=[sort,alpha]
     selfalign-world --out results/world-diagnostics.md model.tiny.num_layers=6
 
 Everything after the flags is a Hydra override of the `selfalign` config. The stages are stored
@@ -61,7 +61,7 @@ def run(args) -> dict:
                           "Drop data.source / data.alpaca_eval_set / data.eval_prompts_path.")
     mcfg = method_config(get_method("self_rewarding"), cfg.method)
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    key = {"cfg": resolved, "prompts": args.prompts, "k": args.k}
+    key = {**resolved, "diagnostics": {"prompts": args.prompts, "k": args.k}}  # store paths and progress do not count
     run_dir = Path(cfg.store.root).expanduser() / "world" / cfg.model.name / f"seed{cfg.seed}-{config_hash(key)}"
     ctx = open_run(cfg, mcfg, run_dir)
     stages.seed_model(ctx, judge_data="eft")

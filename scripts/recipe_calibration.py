@@ -69,7 +69,7 @@ def row(label: str, run: Path) -> tuple[str, float]:
     pairs = "/".join(str(it.get("pairs_kept")) for it in m["iterations"] if it.get("pairs_kept") is not None)
     ci = m["summary"]["win_rate_ci"]
     gain = evals[-1]["eval"]["win_rate"] - evals[0]["eval"]["win_rate"]
-    return (f"| {label} | {wins} | [{ci[0]:.1f}, {ci[1]:.1f}] | {ems} | {em[-1] - em[0]:+.1f} | {pairs} "
+    return (f"| {label} | {wins} | [{ci[0]:.1f}, {ci[1]:.1f}] | {ems} | {'–' if None in (em[0], em[-1]) else format(em[-1] - em[0], '+.1f')} | {pairs} "
             f"| {m['cost'].get('wall_s', 0):.0f} |"), gain
 
 

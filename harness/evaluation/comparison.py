@@ -28,11 +28,12 @@ POSITIVE_MARGIN = 10.0  # win-rate points the oracle judge must add over sft
 
 
 def load_runs(run_dirs: list[Path]) -> list[dict]:
+    """metrics.json of every run directory (older runs get their variant from config.yaml)."""
+    from ..report import load_metrics
+
     runs = []
     for d in run_dirs:
-        f = d / "metrics.json"
-        if f.exists():
-            m = json.loads(f.read_text())
+        for m in load_metrics([d]):
             m["run_dir"] = str(d)
             runs.append(m)
     return runs
@@ -41,10 +42,11 @@ def load_runs(run_dirs: list[Path]) -> list[dict]:
 def arm(m: dict) -> str:
     """The comparison arm of a run: its method and variant label, plus the config hash when the
     runs differ in anything else (only seeds of one configuration are pooled)."""
+    from ..report import method_label
+
     variant = m.get("variant") or {}
-    label = variant.get("label") or ""
-    name = f"{m['method']}[{label}]" if label else m["method"]
-    return name + (f" cfg:{variant['config_hash'][:6]}" if m.get("_ambiguous") else "")
+    config_hash = (variant.get("config_hash") or "") if m.get("_ambiguous") else ""
+    return method_label(m["method"], variant.get("label") or "", config_hash)
 
 
 def per_prompt_wins(m: dict) -> dict[str, float]:
@@ -137,7 +139,7 @@ def _judge_accuracy_knob(m: dict) -> float | None:
     """The controls' nominal judge accuracy p: 1 for the oracle, p for the noisy oracle."""
     if m["method"] != "online_dpo":
         return None
-    cfg = json.loads(json.dumps(_read_config(Path(m["run_dir"]))))
+    cfg = _read_config(Path(m["run_dir"]))
     judge = cfg.get("method", {}).get("external_judge", "oracle")
     return {"oracle": 1.0, "noisy_oracle": cfg["method"].get("judge_accuracy")}.get(judge)
 
@@ -165,8 +167,9 @@ def controls(summary: dict) -> dict:
         verdict["negative_adversarial"] = {"p": adversarial[0]["p"], "gain": adversarial[0]["gain"],
                                            "pass": adversarial[0]["gain_ci"][1] < 0}
     dose = [r for r in curve if r["p"] >= 0.5]
-    verdict["monotone_within_cis"] = all(later["gain_ci"][1] >= earlier["gain_ci"][0]
-                                         for i, earlier in enumerate(dose) for later in dose[i + 1:])
+    # None: fewer than two points, nothing to be monotone
+    verdict["monotone_within_cis"] = None if len(dose) < 2 else all(
+        later["gain_ci"][1] >= earlier["gain_ci"][0] for i, earlier in enumerate(dose) for later in dose[i + 1:])
     return verdict
 
 
@@ -256,7 +259,8 @@ def markdown(summary: dict, verdict: dict) -> str:
         v = verdict["negative_adversarial"]
         checks.append(f"- negative control (a judge with p = {v['p']:g} loses: gain CI below 0): "
                       f"{'PASS' if v['pass'] else 'FAIL'} (gain {v['gain']:.1f})")
-    checks.append(f"- dose-response monotone within CIs (p >= 0.5): {'yes' if verdict.get('monotone_within_cis') else 'NO'}")
+    monotone = verdict.get("monotone_within_cis")
+    checks.append(f"- dose-response monotone within CIs (p >= 0.5): {'n/a' if monotone is None else 'yes' if monotone else 'NO'}")
     curve = dose_response(summary)
     dose = ["| p | arm | gain over sft (points, mean [95% CI]) | seeds | realised accuracy % |", "|---|---|---|---|---|"]
     for r in curve:

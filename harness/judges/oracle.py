@@ -22,8 +22,6 @@ from typing import Callable
 
 from ..records import Judgment, PreferencePair, PromptRecord
 
-# Two oracle qualities closer than this are equal (the world's own tie tolerance).
-QUALITY_TIE = 1e-9
 
 
 def _keyed_rng(*parts) -> random.Random:
@@ -100,6 +98,7 @@ def oracle_agreement(prompts: list[PromptRecord], pairs: list[PreferencePair]) -
     equal quality carry no preference and are counted apart, as are pairs whose prompt is not a
     world prompt (the oracle cannot grade them)."""
     from ..world import oracle_quality
+    from ..world.oracle import TIE_TOLERANCE
 
     by_id = {p.id: p for p in prompts}
     right = decided = equal = ungraded = 0
@@ -109,7 +108,7 @@ def oracle_agreement(prompts: list[PromptRecord], pairs: list[PreferencePair]) -
             ungraded += 1
             continue
         gap = oracle_quality(prompt, pair.chosen) - oracle_quality(prompt, pair.rejected)
-        if abs(gap) <= QUALITY_TIE:
+        if abs(gap) <= TIE_TOLERANCE:
             equal += 1
             continue
         decided += 1

@@ -17,9 +17,8 @@ from typing import Callable, Iterator
 from harness.errors import ConfigError
 from harness.records import LabelledPair, PreferencePair, PromptRecord, SFTExample
 
-from .families import FAMILY_NAMES, Family, Task, get_family
+from .families import CHECKS, FAMILY_NAMES, Family, Task, get_family
 from .filler import FILLER_SENTENCES, add_filler
-from .families import CHECKS
 from .oracle import grade, justify, review, rubric_for
 
 # Bump when the families, their grading or the generated data change: cached models trained on
@@ -134,8 +133,8 @@ def _eft_response(task: Task, family: Family, rng: random.Random, target: int) -
     elif target == 5:
         answer = task.gold
     else:
-        # Some families cannot reach every score (a number is either exact or below 0.8), so
-        # keep the closest of a few tries rather than looping forever.
+        # Some families cannot reach every score (`second` scores only 0, 1, 3 or 5), so keep
+        # the closest of a few tries rather than looping forever.
         best, best_gap = "", 99
         for _ in range(5):
             candidate = family.perturb(task, rng)
