@@ -410,3 +410,14 @@ def test_report_shows_failing_controls(tmp_path):
     assert "negative control (random judge within sft's CI): FAIL (win rate 60.0)" in text
     assert "Wall time" not in text
     assert (tmp_path / "out" / "dose-response.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_written_before_variants_existed_joins_the_report_without_crashing(tmp_path):
+    old = make_run(tmp_path, "sft", 0, 40.0, wins_of([0.0] * 12))
+    metrics = json.loads((old / "metrics.json").read_text())
+    del metrics["variant"]  # metrics.json of an older harness: the report takes the hash from config.yaml
+    (old / "metrics.json").write_text(json.dumps(metrics))
+    new = make_run(tmp_path, "sft", 1, 50.0, wins_of([1.0] * 12))
+    summary = cmp.summarise(cmp.load_runs([old, new]))
+    assert sum(len(s["seeds"]) for s in summary.values()) == 2
+    assert all(name.startswith("sft") for name in summary)
