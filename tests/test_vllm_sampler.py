@@ -114,11 +114,14 @@ def test_gpu_reloads_in_place(engine):
 
 def test_a_run_with_sampler_vllm(tmp_path, cache_dir):
     runs = tmp_path / "runs"
-    # online DPO: it samples M1, trains, then evaluates M2, so the trained weights must reach the engine
-    proc = run_cli(["method=online_dpo", "sampler=vllm", "sampler.cpu_kv_cache_gb=1", *FAST, *FAST_SELF_REWARDING],
-                   runs, cache_dir, timeout=1200)
+    # online DPO: it samples M1, trains, then evaluates M2, so the trained weights must reach the engine.
+    # The random judge always makes pairs (the oracle drops prompts whose samples tie, which on the
+    # world's checks can be all of a handful), so M2 really differs from M1.
+    proc = run_cli(["method=online_dpo", "sampler=vllm", "sampler.cpu_kv_cache_gb=1", *FAST, *FAST_SELF_REWARDING,
+                    "method.external_judge=random", "method.prompts_per_iteration=16"], runs, cache_dir, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads(next(runs.rglob("metrics.json")).read_text())
+    assert metrics["iterations"][1]["train"]["steps"] > 0 and metrics["iterations"][1]["pairs_kept"] > 0
     sampler = metrics["sampler"]
     assert sampler["backend"] == "vllm" and len(sampler["engine_starts_s"]) >= 1
     assert len(sampler["syncs"]) >= 1  # the trained M2 reached the engine before it was evaluated
