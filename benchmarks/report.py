@@ -7,7 +7,12 @@ from __future__ import annotations
 import math
 import platform
 import statistics
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness.results_provenance import record  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "benchmarks.md"
 HEADER = ("# Benchmarks\n\nEach section is written by the script named in it; rerun that command to "
@@ -49,4 +54,6 @@ def write_section(name: str, body: str) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
+    # the file's commit is the latest section's; each section names its own command
+    record([RESULTS], "python " + " ".join(sys.argv) + " (latest section; each section names its command)")
     print(body)

@@ -94,6 +94,7 @@ class WorldKnobs:
     verbosity: float = 0.0
     label_noise: float = 0.0
     reference_accuracy: float = 0.5
+    ift_wrap_rate: float = 0.4
     seed: int = 0  # the world's own seed: fixed across run seeds so seeds vary training, not data
 
 
@@ -220,6 +221,7 @@ _RULES = [
     ("data.world.verbosity", _unit, "a probability in [0, 1]"),
     ("data.world.label_noise", lambda v: v is not None and 0 <= v <= 0.5, "a probability in [0, 0.5]"),
     ("data.world.reference_accuracy", _unit, "a probability in [0, 1]"),
+    ("data.world.ift_wrap_rate", _unit, "a probability in [0, 1]"),
     ("data.n_train_prompts", _positive, "a positive count"),
     ("data.n_eval_prompts", _positive, "a positive count"),
     ("data.n_judge_pairs", _non_negative, "a count >= 0"),

@@ -198,6 +198,8 @@ def main(argv=None) -> None:
     parser.add_argument("runs", nargs="+", help="run directories, or folders to search for metrics.json")
     parser.add_argument("--out", default="results", help="where leaderboard.md/.csv are written")
     args = parser.parse_args(argv)
+    from .results_provenance import record
+
     run_dirs = []
     for p in map(Path, args.runs):
         if not p.exists():
@@ -207,7 +209,9 @@ def main(argv=None) -> None:
     if not run_dirs:
         print(f"selfalign-report: error: no metrics.json under {args.runs}; run `selfalign` first", file=sys.stderr)
         sys.exit(2)
-    md = write_leaderboard(run_dirs, Path(args.out), "selfalign-report " + " ".join(args.runs) + f" --out {args.out}")
+    command = "selfalign-report " + " ".join(args.runs) + f" --out {args.out}"
+    md = write_leaderboard(run_dirs, Path(args.out), command)
+    record([Path(args.out) / "leaderboard.md", Path(args.out) / "leaderboard.csv"], command)
     print(md)
 
 

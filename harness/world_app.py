@@ -50,6 +50,7 @@ def run(args) -> dict:
     from .judges.rubric import RubricJudge
     from .registry import get_method
     from .runner import method_config, open_run
+    from .results_provenance import record
     from .store import atomic_write_text, config_hash
 
     check(args.prompts, args.prompts >= 1, "--prompts", "a positive number of problems per split")
@@ -75,6 +76,7 @@ def run(args) -> dict:
     print("\n" + md, flush=True)
     if args.out:
         atomic_write_text(Path(args.out), md)
+        record([Path(args.out)], command.strip())
         log.info("written to %s", args.out)
     ctx.close_sampler()
     return result

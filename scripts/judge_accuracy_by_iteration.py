@@ -73,6 +73,10 @@ def main() -> None:
     print(table)
     if args.out:
         args.out.write_text(table)
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from harness.results_provenance import record
+
+        record([args.out], "python " + " ".join(sys.argv))
 
 
 if __name__ == "__main__":

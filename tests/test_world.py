@@ -512,6 +512,23 @@ def test_reference_accuracy_and_verbosity_knobs():
     assert all(strip_filler(e.response) != e.response for e in verbose)
 
 
+def test_ift_wrap_rate_wraps_right_answers_that_fail_the_form_check():
+    from harness.world.generators import IFT_WRAP
+
+    plain = ift_examples(WorldConfig(seed=0, ift_wrap_rate=0.0), 400)
+    noisy = ift_examples(WorldConfig(seed=0, ift_wrap_rate=0.4), 400)
+    # the same problems and answers (the wraps draw from their own stream), some of them wrapped
+    assert [e.prompt for e in noisy] == [e.prompt for e in plain]
+    wrapped = [a.response == IFT_WRAP.format(b.response) for a, b in zip(noisy, plain)]
+    assert all(w or a.response == b.response for w, a, b in zip(wrapped, noisy, plain))
+    assert 0.3 < sum(wrapped) / 400 < 0.5
+    # a wrapped right answer passes "reply" and fails "form": the rubric's 1 of 5
+    for p in make_prompts(WorldConfig(seed=0), "eval", 50):
+        assert oracle_quality(p, IFT_WRAP.format(p.gold)) == 1 / 5
+    with pytest.raises(ConfigError, match="ift_wrap_rate"):
+        WorldConfig(ift_wrap_rate=1.5)
+
+
 def test_config_errors():
     for bad in ({"verbosity": 1.5}, {"verbosity": -0.1}, {"label_noise": 0.6},
                 {"reference_accuracy": 2.0}, {"verbosity": "high"}, {"seed": "x"},

@@ -68,7 +68,9 @@ class DataProvider:
         from ..world.generators import WORLD_VERSION
 
         # the judge templates shape the seed data too (EFT, meta-judge and pairwise prompts)
+        # and the knobs that shape training text (the tiny base is pre-trained on IFT data)
         return {"families": list(self.world.families), "seed": self.world.seed, "version": WORLD_VERSION,
+                "verbosity": self.world.verbosity, "ift_wrap_rate": self.world.ift_wrap_rate,
                 "templates": {name: TEMPLATES[name] for name in sorted(TEMPLATES)}}
 
     def render_judge_prompt(self, instruction: str, response: str) -> str:

@@ -284,6 +284,7 @@ def csv_rows(summary: dict) -> str:
 
 
 def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | None = None) -> str:
+    from ..results_provenance import record
     from ..store import atomic_write_text
 
     summary = summarise(load_runs(run_dirs))
@@ -300,4 +301,5 @@ def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | No
                  f"{'/'.join(map(str, n_eval))} held-out prompts per seed; CIs are Student-t across seeds (with one seed: the run's own bootstrap over prompts); the paired gain compares each seed's "
                  f"outputs with sft's on the same prompts.{wall} Regenerate: `{command}`\n")
     atomic_write_text(out / "comparison.md", text)
+    record([out / name for name in ("dose-response.png", "dose-response.csv", "comparison.json", "comparison.md")], command)
     return text

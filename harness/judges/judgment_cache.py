@@ -8,9 +8,19 @@ weights that computed it, the tokenizer's chat template, and the full rendered j
 (which holds the instruction and the response). It stores the raw outputs (generated texts, or
 answer-token log-probs), not parsed scores, so a parser change never serves stale scores.
 
-Sampled judgments are stored as first drawn: with a warm cache a run reuses those draws instead of
-drawing again, which is what makes a cached re-evaluation free. The backend (HF or vLLM) is not part
-of the key: both sample the same distribution, and logit judges agree to float tolerance.
+The cache never changes what a run computes: a run with it off, cold or warm gives bit-identical
+results.
+- A deterministic judgment (a logit judge, greedy generation) depends only on its prompt, so it is
+  shared freely, between identical texts and between calls.
+- A sampled judgment is one draw, and a draw depends on the call it was made in: its seed, its
+  position, and the batch it was sampled with. So a sampled call is cached as a whole: every
+  entry is keyed by the call's full prompt list, its seed and its position in the call. Two
+  identical responses keep independent draws (as the papers judge each response), a warm call
+  replays exactly what the uncached call computes, and a call that is not entirely in the cache
+  is recomputed entirely.
+
+The backend (HF or vLLM) is not part of the key: both sample the same distribution, and logit
+judges agree to float tolerance.
 
 One SQLite file under `store.cache`, shared by runs and processes (WAL mode, waits on locks).
 """
@@ -76,10 +86,12 @@ def _key(identity: dict, prompt: str) -> str:
 
 
 def cached_calls(sampler, identity: dict, prompts: list[str], compute: Callable[[list[str]], list],
-                 encode: Callable = lambda x: x, decode: Callable = lambda x: x) -> tuple[list, int]:
-    """compute(prompts) with every prompt already judged under this identity and these weights
-    served from the sampler's judgment cache; returns (results in prompt order, prompts computed).
-    A sampler without a cache computes everything."""
+                 encode: Callable = lambda x: x, decode: Callable = lambda x: x,
+                 sampled: bool = False) -> tuple[list, int]:
+    """compute(prompts) with what this identity and these weights already computed served from the
+    sampler's judgment cache; returns (results in prompt order, prompts computed). `sampled`: the
+    results are random draws (see the module docstring: the call is cached as a whole). A sampler
+    without a cache computes everything."""
     cache: JudgmentCache | None = getattr(sampler, "judgment_cache", None)
     if cache is None or not prompts:
         return compute(prompts), len(prompts)
@@ -88,9 +100,15 @@ def cached_calls(sampler, identity: dict, prompts: list[str], compute: Callable[
     chat_template = getattr(sampler.policy.tokenizer, "chat_template", None) or ""
     full = {**identity, "weights": weights_fingerprint(sampler.model),
             "chat_template": hashlib.sha256(chat_template.encode()).hexdigest()[:16]}
-    keys = [_key(full, p) for p in prompts]
+    if sampled:
+        call = hashlib.sha256(json.dumps(prompts).encode()).hexdigest()
+        keys = [_key({**full, "call": call, "position": i}, p) for i, p in enumerate(prompts)]
+    else:
+        keys = [_key(full, p) for p in prompts]
     found = cache.lookup(keys)
-    todo = list(dict.fromkeys(k for k in keys if k not in found))  # duplicates are computed once
+    if sampled and len(found) < len(keys):
+        found = {}  # part of a call's draws cannot be replayed without the rest: draw them all again
+    todo = list(dict.fromkeys(k for k in keys if k not in found))  # (deterministic) duplicates computed once
     if todo:
         first_prompt = {k: p for k, p in zip(keys, prompts)}
         computed = compute([first_prompt[k] for k in todo])

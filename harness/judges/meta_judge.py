@@ -37,6 +37,7 @@ class MetaJudge:
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
         outs, computed = cached_calls(
             self.sampler, {"judge": "meta", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
-            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions)
+            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions,
+            sampled=params.temperature > 0)
         self.judge_calls += computed
         return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]

@@ -58,7 +58,8 @@ class RubricJudge:
                                 max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
         outs, computed = cached_calls(
             self.sampler, {"judge": "rubric", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
-            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions)
+            lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions,
+            sampled=params.temperature > 0)
         ids = ids or [(str(i), 0) for i in range(len(prompts))]
         judgments = [aggregate(pid, idx, [c.text for c in comps], self.cfg.max_score) for (pid, idx), comps in zip(ids, outs)]
         self.judge_calls += computed * self.cfg.k

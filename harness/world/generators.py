@@ -23,8 +23,9 @@ from .oracle import grade, justify, review, rubric_for
 
 # Bump when the families, their grading or the generated data change: cached models trained on
 # an older world are keyed by it and are then not reused.
-WORLD_VERSION = 2
+WORLD_VERSION = 3
 TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
+IFT_WRAP = "Answer: {}"  # the one wrap of the seed data's format noise (ift_wrap_rate)
 # Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
 SPLIT_POOLS = {"eval": EVAL_POOL, "test": EVAL_POOL, "judge_test": JUDGE_POOL, "judgment_test": JUDGE_POOL}
 _MIN_GAP = 0.05  # judge test pairs need a clear winner, not a rounding-level one
@@ -47,6 +48,7 @@ class WorldConfig:
     verbosity: float = 0.0  # P(a generated good response gets 1-2 filler sentences)
     label_noise: float = 0.0  # P(a preference pair's chosen/rejected are swapped)
     reference_accuracy: float = 0.5  # P(an eval reference is the gold answer)
+    ift_wrap_rate: float = 0.4  # P(an IFT response is wrapped in a sentence, "Answer: ...": form noise)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -70,6 +72,8 @@ class WorldConfig:
         _check_fraction("label_noise", self.label_noise, 0.0, 0.5, "probability of a swap")
         _check_fraction("reference_accuracy", self.reference_accuracy, 0.0, 1.0,
                         "probability a reference is correct")
+        _check_fraction("ift_wrap_rate", self.ift_wrap_rate, 0.0, 1.0,
+                        "probability an instruction-following response is wrapped in a sentence")
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ConfigError(f"world.seed = {self.seed!r} is not an integer; set an integer seed.")
         return self
@@ -123,8 +127,17 @@ def make_prompts(cfg: WorldConfig, split: str, n: int) -> list[PromptRecord]:
 
 
 def ift_examples(cfg: WorldConfig, n: int) -> list[SFTExample]:
-    return [SFTExample(task.instruction, _good(cfg, task, rng), "ift")
-            for _, task, _, rng in _tasks(cfg, "ift", n)]
+    """Instruction-following data. With ift_wrap_rate > 0 some responses are right but wrapped in
+    a sentence (one fixed wrap), as a seed set pooled from sources with different conventions is:
+    the rubric's form check fails them, so M1 inherits a format habit that preference learning
+    can remove, the kind of cross-prompt behaviour the real methods mostly change."""
+    out, wraps = [], _rng(cfg, "ift-wrap")  # its own stream: the rate never changes which problems are drawn
+    for _, task, _, rng in _tasks(cfg, "ift", n):
+        response = _good(cfg, task, rng)
+        if wraps.random() < cfg.ift_wrap_rate:
+            response = IFT_WRAP.format(response)
+        out.append(SFTExample(task.instruction, response, "ift"))
+    return out
 
 
 def _eft_response(task: Task, family: Family, rng: random.Random, target: int) -> str:
