@@ -9,6 +9,7 @@ results/controls.md with the table and the command that regenerates it.
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import os
 import subprocess
@@ -24,7 +25,7 @@ from harness.results_provenance import record  # noqa: E402
 # the same budget, then both with four times the data and two epochs
 ARMS = [
     ("128 prompts, DPO + NLL 1, 1 epoch (default)", []),
-    ("128 prompts, DPO, 1 epoch (the papers' loss)", ["method.daa.nll_weight=0"]),
+    ("128 prompts, DPO, 1 epoch (the papers)", ["method.daa.nll_weight=0"]),
     ("512 prompts, DPO + NLL 1, 2 epochs", ["method.prompts_per_iteration=512", "method.daa.train.epochs=2"]),
     ("512 prompts, DPO, 2 epochs", ["method.prompts_per_iteration=512", "method.daa.nll_weight=0",
                                     "method.daa.train.epochs=2"]),
@@ -48,7 +49,7 @@ def exact_match(run: Path, stage: str) -> float | None:
 
 
 def run_arm(label: str, overrides: list[str], root: Path) -> Path:
-    sweep = root / "sweeps" / label.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "")
+    sweep = root / "sweeps" / re.sub(r"[^A-Za-z0-9_.+-]+", "_", label)
     cmd = [sys.executable, "-m", "harness.cli", "-m", "method=online_dpo", *overrides, f"store.root={root}",
            f"hydra.sweep.dir={sweep}", "progress=false"]
     print(f"[calibration] {label}: {' '.join(cmd[2:])}", flush=True)
@@ -81,7 +82,7 @@ def main() -> None:
              "| EM gain | pairs by iteration | wall s |", "|---|---|---|---|---|---|---|"]
     gains = {}
     for label, overrides in ARMS:
-        sweep = args.runs / "sweeps" / label.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "")
+        sweep = args.runs / "sweeps" / re.sub(r"[^A-Za-z0-9_.+-]+", "_", label)
         run = Path((sweep / "runs.txt").read_text().split()[-1]) if args.report_only else run_arm(label, overrides, args.runs)
         line, gains[label] = row(label, run)
         lines.append(line)
