@@ -72,6 +72,18 @@ def row(label: str, run: Path) -> tuple[str, float]:
             f"| {m['cost'].get('wall_s', 0):.0f} |"), gain
 
 
+def shipped_note(gains: dict[str, float]) -> str:
+    """Why the default arm (the first) ships: the rule's reading of this table."""
+    (default, small_dpo, big_nll, big_dpo) = (label for label, _ in ARMS)
+    best = max(gains, key=gains.get)
+    return (f"Shipped: the first row ({gains[default]:+.1f} points), the cheapest arm; the best, {best} "
+            f"({gains[best]:+.1f}), is {gains[best] - gains[default]:.1f} points ahead, inside either run's final 95% CI "
+            f"(third column), so they tie. At 128 prompts the papers' plain DPO gives {gains[small_dpo]:+.1f}; the NLL term is kept "
+            f"because with four times the data plain DPO gives {gains[big_dpo]:+.1f} while DPO + NLL gives "
+            f"{gains[big_nll]:+.1f}: methods that make more pairs than the oracle control are not pushed into "
+            f"the collapse of plain DPO on pairs that differ in a symbol or two.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=Path, default=Path("runs/calibration"))
@@ -93,6 +105,7 @@ def main() -> None:
                   else "does **not** pass under any budget tried. Until a recipe passes it, the method comparison "
                        "(results/comparison.md) is not an instrument: read its numbers as no detectable effect, not as "
                        "a ranking."))
+    verdict += "\n\n" + shipped_note(gains)
     text = "\n".join(lines) + "\n"
     (args.out.parent).mkdir(parents=True, exist_ok=True)
     args.out.write_text(HEADER + text + "\n" + verdict + "\n\n"

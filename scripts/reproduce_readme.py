@@ -64,10 +64,13 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="regenerate the committed leaderboard instead of checking it")
     parser.add_argument("--cache", type=Path, default=None,
                         help="the model cache to use (default: a fresh one, so the run is a cold start like a new machine's)")
+    parser.add_argument("--runs", type=Path, default=None,
+                        help="the runs folder to use (default: a fresh one); finished runs in it are read back, not "
+                             "recomputed, e.g. runs/comparison after scripts/comparison.py (CI always starts fresh)")
     args = parser.parse_args()
     command = readme_command()
     work = Path(tempfile.mkdtemp(prefix="selfalign-readme-"))
-    runs, cache = work / "runs", args.cache or work / "cache"
+    runs, cache = (args.runs or work / "runs").resolve(), (args.cache or work / "cache").expanduser().resolve()
     env = {**os.environ, "SELFALIGN_RUNS": str(runs), "SELFALIGN_CACHE": str(cache)}
     print(f"[reproduce] {command}\n[reproduce] runs in {runs}, cache in {cache}", flush=True)
     start = time.perf_counter()
