@@ -85,8 +85,9 @@ def main() -> None:
     if args.write:
         shutil.copyfile(runs / "leaderboard.md", COMMITTED.with_suffix(".md"))
         COMMITTED.with_suffix(".csv").write_text(produced, encoding="utf-8")
+        # the invocation as given: with --runs, finished runs were read back rather than recomputed
         record([COMMITTED.with_suffix(".md"), COMMITTED.with_suffix(".csv")],
-               "python scripts/reproduce_readme.py --write (the README's first command, fresh runs folder)")
+               "python scripts/reproduce_readme.py " + " ".join(sys.argv[1:]))
         print(f"[reproduce] wrote {COMMITTED}.md and .csv")
     else:
         skip = VOLATILE_COLUMNS + (CACHE_COST_COLUMNS if args.cache else ())
