@@ -99,12 +99,21 @@ def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
     )
 
 
+def run_identity(resolved: dict) -> dict:
+    """What a run directory is keyed by: the resolved config plus the embedded world's version.
+    A world change (new families, grading or seed data) makes every stored stage of an older run
+    stale though no knob changed, so such a run must start afresh rather than resume."""
+    from .world.generators import WORLD_VERSION
+
+    return {**resolved, "world_version": WORLD_VERSION}
+
+
 def run_job(cfg: DictConfig) -> Path:
     validate_config(cfg)
     entry = get_method(cfg.method.name)
     mcfg = method_config(entry, cfg.method)
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    ctx = open_run(cfg, mcfg, run_dir_for(resolved, cfg.store.root))
+    ctx = open_run(cfg, mcfg, run_dir_for(run_identity(resolved), cfg.store.root))
     store = ctx.store
     start = time.perf_counter()
     summary = entry.run(ctx)

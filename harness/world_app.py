@@ -49,7 +49,7 @@ def run(args) -> dict:
     from .evaluation.world_diagnostics import diagnose, to_markdown
     from .judges.rubric import RubricJudge
     from .registry import get_method
-    from .runner import method_config, open_run
+    from .runner import method_config, open_run, run_identity
     from .results_provenance import record
     from .store import atomic_write_text, config_hash
 
@@ -62,7 +62,7 @@ def run(args) -> dict:
                           "Drop data.source / data.alpaca_eval_set / data.eval_prompts_path.")
     mcfg = method_config(get_method("self_rewarding"), cfg.method)
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    key = {**resolved, "diagnostics": {"prompts": args.prompts, "k": args.k}}  # store paths and progress do not count
+    key = {**run_identity(resolved), "diagnostics": {"prompts": args.prompts, "k": args.k}}  # store paths and progress do not count
     run_dir = Path(cfg.store.root).expanduser() / "world" / cfg.model.name / f"seed{cfg.seed}-{config_hash(key)}"
     ctx = open_run(cfg, mcfg, run_dir)
     stages.seed_model(ctx, judge_data="eft")

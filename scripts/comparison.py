@@ -25,13 +25,22 @@ from harness.evaluation.comparison import write_report  # noqa: E402
 ACCURACIES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+# Offline labels flipped for the SeRA-vs-DPO claim: enough noise for SeRA's margin-based selection
+# to have something to drop, well short of the 0.5 at which the labels carry nothing.
+FLIPPED_LABELS = 0.3
+
+
 def sweeps(seeds: str) -> dict[str, list[str]]:
-    """Each sweep's overrides; the oracle run of the method sweep is the p = 1.0 point."""
+    """Each sweep's overrides; the oracle run of the method sweep is the p = 1.0 point. The claim_*
+    sweeps are the ablations behind the papers' qualitative claims (harness/evaluation/claims.py)."""
     return {
         "methods": [f"seed={seeds}"],
         "random_judge": ["method=online_dpo", "method.external_judge=random", f"seed={seeds}"],
         "noisy_oracle": ["method=online_dpo", "method.external_judge=noisy_oracle",
                          f"method.judge_accuracy={','.join(map(str, ACCURACIES))}", f"seed={seeds}"],
+        "claim_rho0": ["method=meta_rewarding", "method.rho=[0.0,0.0,0.0,0.0]", f"seed={seeds}"],
+        "claim_self_j_signals": ["method=self_j", "method.w=0.0,1.0", f"seed={seeds}"],
+        "claim_flipped_labels": ["method=dpo,sera", f"data.world.label_noise={FLIPPED_LABELS}", f"seed={seeds}"],
     }
 
 

@@ -24,6 +24,17 @@ def test_same_config_same_directory_and_store_keys_do_not_matter(tmp_path):
     assert a.name.startswith("seed0-") and config_hash(_cfg()) in a.name
 
 
+def test_a_world_change_gives_a_new_run_directory(tmp_path, monkeypatch):
+    # stages stored under an older world are stale though no knob changed: never resume them
+    import harness.world.generators as generators
+    from harness.runner import run_identity
+
+    before = run_dir_for(run_identity(_cfg()), tmp_path)
+    assert run_dir_for(run_identity(_cfg()), tmp_path) == before
+    monkeypatch.setattr(generators, "WORLD_VERSION", generators.WORLD_VERSION + 1)
+    assert run_dir_for(run_identity(_cfg()), tmp_path) != before
+
+
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     atomic_write_json(tmp_path / "x.json", {"a": 1})
     assert json.loads((tmp_path / "x.json").read_text()) == {"a": 1}

@@ -48,7 +48,7 @@ from harness.world import (
     task_from_prompt,
 )
 from harness.world.families import _WRAPS, passed_in_order
-from harness.world.generators import TRAIN_POOL, judgment_pair
+from harness.world.generators import IFT_WRAP, TRAIN_POOL, judgment_pair
 
 LETTER_FAMILIES = tuple(n for n in FAMILY_NAMES if FAMILIES[n].symbols == string.ascii_uppercase)
 DIGIT_FAMILIES = tuple(n for n in FAMILY_NAMES if FAMILIES[n].symbols == string.digits)
@@ -367,8 +367,18 @@ def test_eft_covers_every_score_and_reviews_match_rubric():
         k = _parse_review(text)[1]
         assert k == rubric_for(task, response)[1] == parse_score(text)
         assert text == justify(task, response)
+        if response.startswith(IFT_WRAP.format("")):  # the seed data's format noise: "form no"
+            assert text == "reply yes, form no. Score: 1"
+            continue
         scores.append(k)
         padded.append(strip_filler(response) != response)
+    # at ift_wrap_rate (0.4), like the IFT data, on top of the few form-breaking perturbations
+    # that happen to use the same wrap; without it: the same problems and responses, unwrapped
+    clean = eft_cases(WorldConfig(seed=5, ift_wrap_rate=0.0), 1200)
+    assert [t for t, _, _ in clean] == [t for t, _, _ in cases]
+    assert all(r == c or r == IFT_WRAP.format(c) for (_, r, _), (_, c, _) in zip(cases, clean))
+    added = sum(r != c for (_, r, _), (_, c, _) in zip(cases, clean))
+    assert 0.3 < added / len(cases) < 0.5
     assert set(scores) == {0, 1, 2, 3, 4, 5}
     assert all(scores.count(k) > 0.05 * len(scores) for k in range(6))
     assert sum(k >= 3 for k in scores) > 0.6 * len(scores)  # weighted to near misses (EFT_TARGETS)
@@ -513,7 +523,6 @@ def test_reference_accuracy_and_verbosity_knobs():
 
 
 def test_ift_wrap_rate_wraps_right_answers_that_fail_the_form_check():
-    from harness.world.generators import IFT_WRAP
 
     plain = ift_examples(WorldConfig(seed=0, ift_wrap_rate=0.0), 400)
     noisy = ift_examples(WorldConfig(seed=0, ift_wrap_rate=0.4), 400)

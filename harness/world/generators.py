@@ -23,7 +23,7 @@ from .oracle import grade, justify, review, rubric_for
 
 # Bump when the families, their grading or the generated data change: cached models trained on
 # an older world are keyed by it and are then not reused.
-WORLD_VERSION = 3
+WORLD_VERSION = 4
 TRAIN_POOL, EVAL_POOL, JUDGE_POOL = 0, 1, 2
 IFT_WRAP = "Answer: {}"  # the one wrap of the seed data's format noise (ift_wrap_rate)
 # Splits not listed here (train, ift, eft, pref, corpus, ...) all draw training problems.
@@ -48,7 +48,7 @@ class WorldConfig:
     verbosity: float = 0.0  # P(a generated good response gets 1-2 filler sentences)
     label_noise: float = 0.0  # P(a preference pair's chosen/rejected are swapped)
     reference_accuracy: float = 0.5  # P(an eval reference is the gold answer)
-    ift_wrap_rate: float = 0.4  # P(an IFT response is wrapped in a sentence, "Answer: ...": form noise)
+    ift_wrap_rate: float = 0.4  # P(a seed (IFT or EFT) response is wrapped in a sentence, "Answer: ...": form noise)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -162,10 +162,17 @@ def _eft_response(task: Task, family: Family, rng: random.Random, target: int) -
 
 
 def eft_cases(cfg: WorldConfig, n: int) -> list[tuple[Task, str, str]]:
-    """(task, response, review) triples behind eft_examples, kept for inspection and tests."""
-    out = []
+    """(task, response, review) triples behind eft_examples, kept for inspection and tests.
+
+    The judge data comes from the same sources as the IFT data, so it has their format noise at
+    the same rate (ift_wrap_rate): a wrapped response is reviewed as failing the form check.
+    Without it the judge never sees the wrap that M1 inherits, and scores a wrapped right answer
+    by its content, the one mistake that matters most on M1's own samples."""
+    out, wraps = [], _rng(cfg, "eft-wrap")  # its own stream, as in ift_examples
     for _, task, family, rng in _tasks(cfg, "eft", n):
         response = _eft_response(task, family, rng, rng.choice(EFT_TARGETS))
+        if wraps.random() < cfg.ift_wrap_rate:
+            response = IFT_WRAP.format(response)
         out.append((task, response, justify(task, response)))
     return out
 
