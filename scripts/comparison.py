@@ -70,10 +70,12 @@ def main() -> None:
     if not args.report_only:
         for name, overrides in sweeps(seeds).items():
             walls[name] = run_sweep(name, overrides, args.runs)
-    run_dirs = sorted({line.strip() for f in (args.runs / "sweeps").glob("*/runs.txt")
-                       for line in f.read_text().splitlines() if line.strip()})
+    run_dirs, ablation_dirs = (sorted({Path(line.strip()) for name in sweeps(seeds) if name.startswith("claim_") == ablations
+                                       for f in [args.runs / "sweeps" / name / "runs.txt"] if f.exists()
+                                       for line in f.read_text().splitlines() if line.strip()})
+                               for ablations in (False, True))
     command = "python scripts/comparison.py --seeds " + " ".join(map(str, args.seeds))
-    print(write_report([Path(d) for d in run_dirs], args.out, command, walls))
+    print(write_report(run_dirs, args.out, command, walls, ablation_dirs))
 
 
 if __name__ == "__main__":

@@ -283,17 +283,23 @@ def csv_rows(summary: dict) -> str:
     return buf.getvalue()
 
 
-def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | None = None) -> str:
+def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | None = None,
+                 ablation_dirs: list[Path] = ()) -> str:
+    """The report of the methods and controls in run_dirs; the papers' claims are checked on those
+    runs plus the ablations in ablation_dirs, which stay out of the main table."""
     from ..results_provenance import record
     from ..store import atomic_write_text
+    from .claims import check_claims, claims_markdown
 
-    summary = summarise(load_runs(run_dirs))
+    runs = load_runs(run_dirs)
+    summary = summarise(runs)
+    claims = check_claims(runs + load_runs(list(ablation_dirs)))
     verdict = controls(summary)
     out.mkdir(parents=True, exist_ok=True)
     plot(summary, out / "dose-response.png")
     atomic_write_text(out / "dose-response.csv", csv_rows(summary))
-    md = markdown(summary, verdict)
-    atomic_write_json_text = json.dumps({"summary": summary, "controls": verdict}, indent=2, default=str)
+    md = markdown(summary, verdict) + "\n**The papers' claims**\n\n" + claims_markdown(claims)
+    atomic_write_json_text = json.dumps({"summary": summary, "controls": verdict, "claims": claims}, indent=2, default=str)
     atomic_write_text(out / "comparison.json", atomic_write_json_text + "\n")
     wall = "" if not walls else " Wall time by sweep: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in walls.items()) + "."
     n_eval = sorted({s["n_eval"] for s in summary.values()})
