@@ -24,7 +24,7 @@ from .errors import ConfigError, SelfAlignError
 log = logging.getLogger("selfalign")
 
 
-def compose(overrides: list[str]):
+def compose(overrides: list[str], method: str = "self_rewarding"):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -35,7 +35,7 @@ def compose(overrides: list[str]):
     register_schemas()
     try:
         with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=["method=self_rewarding", *overrides])
+            return hydra_compose(config_name="config", overrides=[f"method={method}", *overrides])
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
                           f"config groups and keys.") from None
