@@ -6,7 +6,6 @@ over to Hydra. Inside a job every user mistake surfaces as a one-paragraph error
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from omegaconf import DictConfig
 
 from .config import register_schemas
 from .errors import SelfAlignError
+from .logs import setup_logging
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_USER_ERROR = 2
@@ -47,23 +47,6 @@ def check_method_names(argv: list[str]) -> None:
     for name in _method_overrides(argv):
         if name not in known:
             raise SelfAlignError(unknown_method_message(name))
-
-
-def setup_logging(run_dir: Path | None = None) -> None:
-    logger = logging.getLogger("selfalign")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("[selfalign] %(message)s"))
-    logger.addHandler(console)
-    if run_dir is not None:
-        file = logging.FileHandler(run_dir / "run.log")
-        file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(file)
-    for noisy in ("transformers", "datasets", "httpx", "urllib3", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")

@@ -20,7 +20,8 @@ import torch
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from .cli import CONF_DIR, EXIT_USER_ERROR, print_error, setup_logging
+from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
+from .logs import setup_logging
 from .config import check, register_schemas
 from .errors import ConfigError, ModelLoadError, SelfAlignError
 from .records import Judgment, LabelledPair

@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .judges.judgment_cache import with_judgment_cache
 from .judges.templates import TEMPLATES
 from .registry import get_method
+from .logs import setup_logging
 from .store import RunStore, atomic_write_text, run_dir_for
 
 log = logging.getLogger("selfalign")
@@ -73,7 +74,6 @@ def record_provenance(store: RunStore, seed: int) -> None:
 def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
     """The run directory (config and provenance written, logging into it) and the RunContext over
     it: the same setup for a method's job and for any other app that runs stages."""
-    from .cli import setup_logging
     from .models.loading import load_policy, resolve_device
     from .sampling.factory import make_sampler
 

@@ -18,7 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import CONF_DIR, EXIT_USER_ERROR, print_error, setup_logging
+from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
+from .logs import setup_logging
 from .errors import ConfigError, SelfAlignError
 
 log = logging.getLogger("selfalign")

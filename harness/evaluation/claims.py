@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .comparison import _est, _read_config, paired_vs
+from .stored_runs import est as _est, paired_vs, read_config
 
 # the default meta_rewarding rho is > 0 from the second iteration on; the ablation sets it to 0 throughout
 SELF_J_MIX, SELF_J_ALONE = 0.5, {"self-evaluation alone (w = 1)": 1.0, "cosine alone (w = 0)": 0.0}
@@ -21,7 +21,7 @@ SELF_J_MIX, SELF_J_ALONE = 0.5, {"self-evaluation alone (w = 1)": 1.0, "cosine a
 
 def _config(m: dict) -> dict:
     if "_config" not in m:
-        m["_config"] = _read_config(Path(m["run_dir"]))
+        m["_config"] = read_config(Path(m["run_dir"]))
     return m["_config"]
 
 

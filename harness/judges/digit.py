@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from .templates import LogitJudge
+from .logit import LogitJudge
 
 
 def expected_digit(digit_logprobs: list[float]) -> float:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from ..records import LabelledPair, SFTExample
-from .templates import LogitJudge, render
+from .logit import LogitJudge
+from .templates import render
 
 ANSWER_PREFIX = "Winner:"  # the fixed assistant prefix; the next token is " A" or " B"
 

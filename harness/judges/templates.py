@@ -79,32 +79,3 @@ def check_template(name: str, where: str = "judge template") -> str:
         from ..config import check
         check(name, False, where, f"one of {sorted(TEMPLATES)}")
     return name
-
-
-class LogitJudge:
-    """Base of the judges that read next-token log-probabilities (one forward pass per input,
-    nothing generated, so nothing can fail to parse); `answer_context` is the model-ready text
-    right before the answer token, where the subclass derives its token ids."""
-
-    kind = "pointwise"
-
-    def __init__(self, sampler, template: str):
-        self.sampler = sampler
-        self.template = check_template(template)
-        self.seed = 0
-        self.judge_calls = 0
-
-    def answer_context(self, **fields) -> str:
-        return self.sampler.policy.chat_prompt(render(self.template, **fields))
-
-    def answer_logprobs(self, prompts: list[str], token_ids: list[int], prefix: str = "") -> list[list[float]]:
-        """Log-probs of the answer tokens for each rendered judge prompt; prompts judged before by
-        the same weights come from the judgment cache and cost no judge call."""
-        from .judgment_cache import cached_calls, template_identity
-
-        identity = {"judge": type(self).__name__, **template_identity(self.template), "token_ids": list(token_ids),
-                    "prefix": prefix}
-        rows, computed = cached_calls(self.sampler, identity, prompts,
-                                      lambda ps: self.sampler.next_token_logprobs(ps, token_ids, prefix=prefix))
-        self.judge_calls += computed
-        return rows
