@@ -112,9 +112,10 @@ def simpo_loss(
     policy_chosen_logps: torch.Tensor,
     policy_rejected_logps: torch.Tensor,
     beta: float,
-    gamma: float = 0.5,
+    gamma: float,
 ) -> torch.Tensor:
-    """Per-pair SimPO loss -log sigmoid(beta * (l_w - l_l) - gamma).
+    """Per-pair SimPO loss -log sigmoid(beta * (l_w - l_l) - gamma). No default margin here: the
+    one default is DAAConfig.gamma.
 
     The inputs must be length-normalised (mean per response token) policy log-probs; SimPO uses
     no reference model.
