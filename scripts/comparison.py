@@ -55,7 +55,9 @@ def run_sweep(name: str, overrides: list[str], root: Path) -> float:
     proc = subprocess.run(cmd, env={**os.environ, "HYDRA_FULL_ERROR": "1"})
     if proc.returncode != 0:
         raise SystemExit(f"comparison: sweep {name} failed (exit {proc.returncode}); re-run to resume it")
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    (sweep_dir / "wall_s.txt").write_text(f"{wall:.1f}\n")  # kept for --report-only
+    return wall
 
 
 def main() -> None:
@@ -66,10 +68,12 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="only re-render the report from stored runs")
     args = parser.parse_args()
     seeds = ",".join(map(str, args.seeds))
-    walls = {}
     if not args.report_only:
         for name, overrides in sweeps(seeds).items():
-            walls[name] = run_sweep(name, overrides, args.runs)
+            run_sweep(name, overrides, args.runs)
+    # each sweep's wall time as its last full invocation measured it (a resumed sweep's is shorter)
+    walls = {name: float(f.read_text()) for name in sweeps(seeds)
+             for f in [args.runs / "sweeps" / name / "wall_s.txt"] if f.exists()}
     run_dirs, ablation_dirs = (sorted({Path(line.strip()) for name in sweeps(seeds) if name.startswith("claim_") == ablations
                                        for f in [args.runs / "sweeps" / name / "runs.txt"] if f.exists()
                                        for line in f.read_text().splitlines() if line.strip()})
