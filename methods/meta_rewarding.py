@@ -51,7 +51,7 @@ class MetaRewardingConfig:
     meta_judge: MetaJudgeConfig = field(default_factory=MetaJudgeConfig)
     max_chosen_judgment_chars: int = 400
     score_cap: Optional[float] = 0.4  # each chosen score value keeps at most ceil(cap · n) judge pairs; None or 1 = off
-    daa: DAAConfig = field(default_factory=lambda: DAAConfig(nll_weight=1.0))  # shared recipe: results/controls.md
+    daa: DAAConfig = field(default_factory=DAAConfig)  # plain DPO, the shared recipe: results/controls.md
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")

@@ -36,7 +36,7 @@ class SelfRewardingConfig:
     sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32))
     judge: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)
     min_valid: int = 2
-    daa: DAAConfig = field(default_factory=lambda: DAAConfig(nll_weight=1.0))  # shared recipe: results/controls.md
+    daa: DAAConfig = field(default_factory=DAAConfig)  # plain DPO, the shared recipe: results/controls.md
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
