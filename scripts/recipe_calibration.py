@@ -114,7 +114,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     command = "python scripts/recipe_calibration.py" + (" --report-only" if args.report_only else "")
     args.out.write_text(HEADER.format(seeds=", ".join(map(str, args.seeds))) + text + "\n" + note + "\n\nRegenerate: `"
-                        + command + "` (about 10 minutes on 2 CPU cores once the seed models are cached).\n")
+                        + command + "` (about 7 minutes on 2 CPU cores once the seed models are cached).\n")
     record([args.out], command)
     print(text + "\n" + note)
 
