@@ -392,7 +392,7 @@ def test_report_markdown(report):
     assert "- dose-response monotone within CIs (p >= 0.5): yes" in text
     assert "| 0.7 | online_dpo[noisy_oracle p=0.7] | 16.7 [16.7, 16.7] | 3 | 70.0 |" in lines  # realised accuracy last
     assert "| 0 | online_dpo[noisy_oracle p=0] | -28.3 [-36.6, -20.1] | 3 | – |" in lines
-    assert "Wall time by sweep: methods 2.0 min, noisy_oracle 0.5 min." in text
+    assert "resumed, not redone): methods 2.0 min, noisy_oracle 0.5 min." in text
     assert text.rstrip().endswith("Regenerate: `python scripts/comparison.py --seeds 0 1 2`")
 
 

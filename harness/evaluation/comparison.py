@@ -240,7 +240,8 @@ def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | No
     md = markdown(summary, verdict) + "\n**The papers' claims**\n\n" + claims_markdown(claims)
     atomic_write_json_text = json.dumps({"summary": summary, "controls": verdict, "claims": claims}, indent=2, default=str)
     atomic_write_text(out / "comparison.json", atomic_write_json_text + "\n")
-    wall = "" if not walls else " Wall time by sweep: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in walls.items()) + "."
+    wall = "" if not walls else (" Wall time of the last invocation by sweep (runs it found finished were resumed, not redone): "
+                                 + ", ".join(f"{k} {v / 60:.1f} min" for k, v in walls.items()) + ".")
     n_eval = sorted({s["n_eval"] for s in summary.values()})
     text = (md + f"\nWin rates: greedy (or the method's own selection) against the world's references, oracle annotator, "
                  f"{'/'.join(map(str, n_eval))} held-out prompts per seed; CIs are Student-t across seeds (with one seed: the run's own bootstrap over prompts); the paired gain compares each seed's "
