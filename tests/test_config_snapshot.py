@@ -21,4 +21,4 @@ def test_every_default_matches_the_committed_snapshot():
     diff = "".join(difflib.unified_diff(committed.splitlines(True), now.splitlines(True), "committed", "composed now"))
     assert now == committed, (
         f"A default changed:\n{diff}\nIf the change is intended, regenerate the snapshot and commit it with the "
-        f"change: python -m harness.config_snapshot > {SNAPSHOT.relative_to(Path.cwd()) if SNAPSHOT.is_relative_to(Path.cwd()) else SNAPSHOT}")
+        "change: python -m harness.config_snapshot > tests/snapshots/configs.txt")

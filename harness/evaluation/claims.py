@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .stored_runs import est as _est, paired_vs, read_config
 
-# the default meta_rewarding rho is > 0 from the second iteration on; the ablation sets it to 0 throughout
+# Self-J's label mixes self-evaluation (weight w) with cosine similarity; the ablations keep one signal
 SELF_J_MIX, SELF_J_ALONE = 0.5, {"self-evaluation alone (w = 1)": 1.0, "cosine alone (w = 0)": 0.0}
 
 
@@ -78,7 +78,7 @@ def judge_accuracy_rises(runs: list[dict]) -> dict:
 
 def length_control_curbs_growth(runs: list[dict]) -> dict:
     """Meta-Rewarding: growth of the mean response length (tokens, last iteration − M1) with the
-    default rho > 0, minus the growth with rho = 0, seed by seed."""
+    default rho (> 0 after the first iteration), minus the growth with rho = 0 throughout, seed by seed."""
     def growth(m):
         lengths = _by_iteration(m, lambda e: e.get("mean_length_tokens"))
         return lengths[-1] - lengths[0] if len(lengths) >= 2 else None
