@@ -18,8 +18,8 @@ from .data.provider import DataProvider
 from .errors import ConfigError
 from .judges.judgment_cache import with_judgment_cache
 from .judges.templates import TEMPLATES
-from .registry import get_method
 from .logs import setup_logging
+from .registry import get_method
 from .store import RunStore, atomic_write_text, run_dir_for
 
 log = logging.getLogger("selfalign")

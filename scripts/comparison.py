@@ -60,6 +60,12 @@ def run_sweep(name: str, overrides: list[str], root: Path) -> float:
     return wall
 
 
+def listed_runs(root: Path, names: list[str]) -> list[Path]:
+    """The run directories the named sweeps' last invocations listed (sweeps not run yet list none)."""
+    files = [root / "sweeps" / name / "runs.txt" for name in names]
+    return sorted({Path(line.strip()) for f in files if f.exists() for line in f.read_text().splitlines() if line.strip()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -74,10 +80,9 @@ def main() -> None:
     # each sweep's wall time as its last full invocation measured it (a resumed sweep's is shorter)
     walls = {name: float(f.read_text()) for name in sweeps(seeds)
              for f in [args.runs / "sweeps" / name / "wall_s.txt"] if f.exists()}
-    run_dirs, ablation_dirs = (sorted({Path(line.strip()) for name in sweeps(seeds) if name.startswith("claim_") == ablations
-                                       for f in [args.runs / "sweeps" / name / "runs.txt"] if f.exists()
-                                       for line in f.read_text().splitlines() if line.strip()})
-                               for ablations in (False, True))
+    names = list(sweeps(seeds))
+    run_dirs = listed_runs(args.runs, [n for n in names if not n.startswith("claim_")])
+    ablation_dirs = listed_runs(args.runs, [n for n in names if n.startswith("claim_")])
     command = "python scripts/comparison.py --seeds " + " ".join(map(str, args.seeds))
     print(write_report(run_dirs, args.out, command, walls, ablation_dirs))
 
