@@ -17,11 +17,11 @@ from omegaconf import DictConfig
 from .config import register_schemas
 from .errors import SelfAlignError
 from .logs import setup_logging
+from .method_knobs import unknown_knob_hint
+from .registry import plugin_searchpath
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_USER_ERROR = 2
-
-register_schemas()
 
 
 def print_error(err: Exception) -> None:
@@ -38,6 +38,17 @@ def _method_overrides(argv: list[str]) -> list[str]:
                 continue
             names += [v.strip() for v in value.split(",") if v.strip()]
     return names
+
+
+def _selected_methods(argv: list[str]) -> list[str]:
+    """The methods a command runs: those named by `method=`, else the default sweep's."""
+    from omegaconf import OmegaConf
+
+    named = _method_overrides(argv)
+    if named:
+        return named
+    sweep = OmegaConf.load(Path(CONF_DIR) / "config.yaml").hydra.sweeper.params.method
+    return [m.strip() for m in str(sweep).split(",")]
 
 
 def check_method_names(argv: list[str]) -> None:
@@ -65,11 +76,22 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     setup_logging()
     try:
+        register_schemas()  # imports every method, plugins included: a broken one is reported here
         check_method_names(sys.argv[1:])
+        if not any(a.startswith("hydra.searchpath=") for a in sys.argv[1:]):
+            sys.argv += plugin_searchpath()  # plugin folders' method/<name>.yaml (SELFALIGN_PLUGINS)
     except SelfAlignError as err:
         print_error(err)
         sys.exit(EXIT_USER_ERROR)
-    hydra_app()
+    try:
+        hydra_app()
+    except SystemExit as exit_:
+        # Hydra has printed its own error; under it, say which method knob was meant and where they live.
+        if exit_.code not in (0, None):
+            hint = unknown_knob_hint(sys.argv[1:], _selected_methods(sys.argv[1:]))
+            if hint:
+                print(hint, file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

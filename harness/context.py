@@ -144,16 +144,19 @@ class RunContext:
             return json.loads(path(self.store.stage_dir(name)).read_text())
         return self._run(name, compute, lambda d, v: atomic_write_json(path(d), v))
 
+    def checkpoint(self, name: str) -> Path:
+        """Where the training stage `name` keeps its weights (the one place that knows the layout)."""
+        return self.store.stage_dir(name) / "checkpoint"
+
     def train(self, name: str, fit: Callable[[], dict]) -> dict:
         """A stage that changes the policy's weights: `fit()` trains self.policy in place and
-        returns its stats; the weights are saved as the stage's checkpoint."""
-        folder = lambda d: d / "checkpoint"  # noqa: E731
+        returns its stats; the weights are saved as the stage's checkpoint (`checkpoint(name)`)."""
         if self.store.is_done(name):
-            self._pending_checkpoint = folder(self.store.stage_dir(name))
+            self._pending_checkpoint = self.checkpoint(name)
             return json.loads((self.store.stage_dir(name) / "result.json").read_text())
 
         def save(d: Path, stats: dict) -> None:
-            with AtomicDir(folder(d)) as tmp:
+            with AtomicDir(self.checkpoint(name)) as tmp:
                 self.policy.save(tmp)
             atomic_write_json(d / "result.json", stats)
 

@@ -22,13 +22,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
 from .logs import setup_logging
-from .config import check, register_schemas
-from .errors import ConfigError, ModelLoadError, SelfAlignError
+from .config import check
+from .errors import ModelLoadError, SelfAlignError
 from .records import Judgment, LabelledPair
 
 log = logging.getLogger("selfalign")
-JUDGES = ("rubric", "pairwise", "digit", "implicit", "meta", "oracle")
-register_schemas()
+from .judge_sweep_config import JudgeSweepConfig, register_judge_schema
+
+register_judge_schema()
 
 
 class ReferenceScoreJudge:
@@ -83,16 +84,6 @@ def load_pairs(cfg, data) -> list[LabelledPair]:
     return pairs[: cfg.n_pairs] if cfg.n_pairs else pairs
 
 
-def _knobs(schema, values, key: str):
-    """A judge's knob group from the sweep config, checked against the judge's own dataclass."""
-    from omegaconf.errors import OmegaConfBaseException
-
-    try:
-        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), values or {}))
-    except OmegaConfBaseException as e:
-        raise ConfigError(f"Invalid {key} knobs: {str(e).splitlines()[0]} See conf/judge_sweep.yaml.") from None
-
-
 def meta_pairs(cfg, data) -> list[LabelledPair]:
     """A meta-judge is scored on pairs of judgments of one response, with the correct judgment
     known: the world makes them (its oracle knows each response's true rubric points)."""
@@ -108,9 +99,9 @@ def build_judge(cfg, policy, pairs, device):
     from .judges.digit import DigitJudge
     from .judges.implicit import ImplicitRewardJudge
     from .judges.judgment_cache import with_judgment_cache
-    from .judges.meta_judge import MetaJudge, MetaJudgeConfig
+    from .judges.meta_judge import MetaJudge
     from .judges.pairwise import PairwiseLogitJudge
-    from .judges.rubric import RubricJudge, RubricJudgeConfig
+    from .judges.rubric import RubricJudge
     from .sampling.factory import make_sampler
 
     import tempfile
@@ -119,9 +110,9 @@ def build_judge(cfg, policy, pairs, device):
     work = tempfile.mkdtemp(prefix="selfalign-judge-sampler-")
     sampler = with_judgment_cache(make_sampler(policy, cfg.sampler, cfg.model, work, progress=cfg.progress), cfg.store)
     if cfg.judge == "rubric":
-        return RubricJudge(sampler, _knobs(RubricJudgeConfig, cfg.rubric, "rubric judge"))
+        return RubricJudge(sampler, OmegaConf.to_object(cfg.rubric))
     if cfg.judge == "meta":
-        return MetaJudge(sampler, _knobs(MetaJudgeConfig, cfg.meta_judge, "meta_judge"))
+        return MetaJudge(sampler, OmegaConf.to_object(cfg.meta_judge))
     if cfg.judge == "pairwise":
         return PairwiseLogitJudge(sampler, cfg.pairwise_template)
     if cfg.judge == "digit":
@@ -139,10 +130,7 @@ def run_judge_job(cfg) -> dict:
     from .evaluation.rewardbench import section_scores
     from .models.loading import resolve_device
 
-    check(cfg.judge, cfg.judge in JUDGES, "judge", f"one of {', '.join(JUDGES)}")
-    check(cfg.n_pairs, cfg.n_pairs >= 0, "n_pairs", "a count >= 0 (0 = all)")
-    check(cfg.beta, cfg.beta > 0, "beta", "β > 0")
-    check(cfg.normalise, cfg.normalise in ("sum", "mean"), "normalise", "sum or mean")
+    JudgeSweepConfig.validate(cfg)
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
     torch.manual_seed(int(cfg.seed))

@@ -17,8 +17,10 @@ from .context import RunContext
 from .data.provider import DataProvider
 from .errors import ConfigError
 from .judges.judgment_cache import with_judgment_cache
+from .judges.rubric import RubricJudgeConfig
 from .judges.templates import TEMPLATES
 from .logs import setup_logging
+from .method_knobs import unknown_keys
 from .registry import get_method
 from .store import RunStore, atomic_write_text, run_dir_for
 
@@ -30,12 +32,18 @@ def method_config(entry, node):
     the dataclass's validate()."""
     if entry.config is None:
         return node
+    unknown = unknown_keys(entry.config, node)
+    if unknown:
+        raise ConfigError(f"Unknown key(s) for method {entry.name!r}: {', '.join(unknown)}. Its knobs, with their "
+                          f"defaults and meaning, are the fields of {entry.config.__module__}.{entry.config.__name__}; "
+                          f"drop the key or fix its name.")
     try:
         merged = OmegaConf.merge(OmegaConf.structured(entry.config), node)
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as e:
         raise ConfigError(f"Invalid method config for {entry.name!r}: {str(e).splitlines()[0]} "
-                          f"See conf/method/{entry.name}.yaml for the valid keys.") from None
+                          f"The valid keys, with their defaults and meaning, are the fields of "
+                          f"{entry.config.__module__}.{entry.config.__name__}.") from None
     return obj.validate() if hasattr(obj, "validate") else obj
 
 
@@ -88,7 +96,8 @@ def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
     record_provenance(store, int(cfg.seed))
 
     device = resolve_device(cfg.device)
-    template = getattr(getattr(mcfg, "judge", None), "template", "rubric_additive_v1")
+    entry = get_method(cfg.method.name)
+    template = entry.judge_template(mcfg) if entry.judge_template else RubricJudgeConfig.template
     data = DataProvider(cfg.data, judge_template=template)
     data.check_local_files()
     return RunContext(

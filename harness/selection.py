@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
 from .config import check
-from .sampling.base import SamplingParams
+from .sampling.base import SamplingKnobs
 
 T = TypeVar("T")
 
@@ -60,9 +60,9 @@ def tournaments(groups: Sequence[Sequence[T]], judge_round: Callable[[list[tuple
 
 @dataclass
 class InferenceConfig:
-    best_of: int = 4  # N for the headline win rate; 1 = the plain greedy output
-    report_n: list = field(default_factory=lambda: [1, 2, 4, 8])  # the win-rate-vs-N curve
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=32))
+    best_of: int = 4  # N behind the headline win rate; 1 = the plain greedy output, no selection
+    report_n: list = field(default_factory=lambda: [1, 2, 4, 8])  # win rate vs N, from nested prefixes of the same candidates
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=1.0, top_p=0.9, max_new_tokens=32))
 
     def validate(self, where: str = "method.inference"):
         check(self.best_of, self.best_of >= 1, f"{where}.best_of", "N >= 1 (1 = greedy, no selection)")

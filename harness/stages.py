@@ -4,7 +4,8 @@ evaluate. Each wraps one RunContext stage, so its output is persisted and a re-r
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from omegaconf import OmegaConf
 
@@ -13,7 +14,7 @@ from .evaluation.annotators import build_annotator
 from .evaluation.judge_accuracy import judge_accuracy
 from .evaluation.winrate import win_rate
 from .records import Judgment, PreferencePair, PromptRecord, SFTExample, Sample
-from .sampling.base import SamplingParams
+from .sampling.base import SamplingKnobs, SamplingParams
 from .training.daa import loss_normalise, pair_logps, train_daa
 from .training.losses import REFERENCE_FREE_LOSSES
 from .training.sft import train_sft
@@ -23,49 +24,50 @@ def _plain(node):
     return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 
 
-SEED_JUDGE_DATA = ("eft", "pairwise", "reference_rating", "none")
+@dataclass(frozen=True)
+class SeedJudgeData:
+    """The judge-training half of a method's seed data, contributed by the method: `examples(ctx)`
+    builds it and `name` tells the cached seed models apart. EFT below is shared by most methods;
+    Self-Judge and Self-J define theirs next to their algorithm."""
+
+    name: str
+    examples: Callable[..., list[SFTExample]]
 
 
-def seed_judge_examples(ctx, judge_data: str) -> list[SFTExample]:
-    """The judge-training half of a seed model's data: EFT reviews (Self-Rewarding family; with
-    seed_sft.meta_judge_examples > 0 also meta-judgments, which the papers' seeds lack), pairwise A/B judgments of the offline preference pairs in both orders (Self-Judge's JSFT),
-    reference-aware 0-9 grades (Self-J), or none."""
+def _eft_examples(ctx) -> list[SFTExample]:
+    """EFT reviews (Self-Rewarding family); with seed_sft.meta_judge_examples > 0 also
+    meta-judgments, which the papers' seeds lack."""
     n = ctx.cfg.seed_sft.eft_examples
-    if judge_data == "eft":
-        return (ctx.data.eft(n) if n else []) + ctx.data.meta_judgments(ctx.cfg.seed_sft.meta_judge_examples)
-    if judge_data == "pairwise":
-        return ctx.data.pairwise_judgments()
-    if judge_data == "reference_rating":
-        return ctx.data.reference_ratings(n) if n else []
-    return []
+    return (ctx.data.eft(n) if n else []) + ctx.data.meta_judgments(ctx.cfg.seed_sft.meta_judge_examples)
 
 
-def seed_model(ctx, judge_data: str = "eft") -> dict:
-    """M1: the base model fine-tuned on IFT data plus the method's judge data (see
-    seed_judge_examples). Built once per (model config and base folder, data, seed SFT knobs,
-    judge data, judge template, world version and templates, seed) in the shared cache; its cost
-    is charged to every run that uses it."""
+EFT = SeedJudgeData("eft", _eft_examples)
+
+
+def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
+    """M1: the base model fine-tuned on IFT data plus the method's judge data. Built once per
+    (model config and base folder, data, seed SFT knobs, judge data, judge template, world version
+    and templates, seed) in the shared cache; its cost is charged to every run that uses it."""
     from .models.loading import model_folder
 
-    assert judge_data in SEED_JUDGE_DATA, judge_data
     cfg = ctx.cfg
     # the base folder (content-addressed for built models) keys M1 too: M1 is saved as weights on
     # top of the base's tokenizer, so a rebuilt base must never be paired with an older M1
     base = model_folder(cfg.model, cfg.store.cache, ctx.data, ctx.progress)
     key = {"model": _plain(cfg.model), "base": base, "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
-           "eft": cfg.seed_sft.eft_examples if judge_data == "eft" else 0, "seed": int(cfg.seed),
+           "eft": cfg.seed_sft.eft_examples if judge_data is EFT else 0, "seed": int(cfg.seed),
            "template": ctx.data.judge_template, "world": ctx.data.world_identity()}
-    if judge_data not in ("eft", "none"):
-        key["judge_data"] = judge_data
+    if judge_data is not EFT:
+        key["judge_data"] = judge_data.name
 
     def build(out):
         policy = ctx.policy  # loading (or first building) the base model is not M1's cost
         start = time.perf_counter()
-        examples: list[SFTExample] = ctx.data.ift(cfg.seed_sft.ift_examples) + seed_judge_examples(ctx, judge_data)
+        examples: list[SFTExample] = ctx.data.ift(cfg.seed_sft.ift_examples) + judge_data.examples(ctx)
         stats = train_sft(policy, examples, cfg.seed_sft.train, cfg.model.max_length, seed=ctx.seed("seed_sft"),
-                          desc=f"seed SFT (M1, {judge_data})", progress=ctx.progress)
+                          desc=f"seed SFT (M1, {judge_data.name})", progress=ctx.progress)
         policy.save(out)
-        return {"judge_data": judge_data, "stats": {k: v for k, v in stats.items() if k != "epochs"},
+        return {"judge_data": judge_data.name, "stats": {k: v for k, v in stats.items() if k != "epochs"},
                 "cost": {"train_tokens": stats["train_tokens"], "wall_s": time.perf_counter() - start}}
 
     folder, info = cached_folder(cfg.store.cache, "seed_sft", key, build)
@@ -180,18 +182,20 @@ def alpaca_eval_summary(ctx, name: str, prompts, texts: list[str]) -> dict:
     return {"lc_win_rate": scores["lc_win_rate"], "alpaca_eval": scores}
 
 
-def eval_candidates(ctx, name: str, n: int, params: SamplingParams) -> list[Sample]:
+def eval_candidates(ctx, name: str, n: int, knobs: SamplingKnobs) -> list[Sample]:
     """N sampled outputs per evaluation prompt, for inference-time selection (best-of-N, tournament)."""
-    return sample(ctx, f"{name}/candidates", ctx.data.eval_prompts, replace(params, n=n))
+    return sample(ctx, f"{name}/candidates", ctx.data.eval_prompts, knobs.params(n=n))
 
 
-def selection_win_rates(ctx, name: str, candidates: list[Sample], picks: dict[str, dict[str, int]]) -> dict:
+def selection_win_rates(ctx, name: str, candidates: list[Sample],
+                        picks: dict[str, dict[str, int]]) -> tuple[dict, dict[str, dict[str, float]]]:
     """Win rate vs the references of the candidate a selection rule picked, for each N:
-    picks[str(N)][prompt_id] = the picked candidate's index. Persisted per N."""
+    picks[str(N)][prompt_id] = the picked candidate's index. Persisted per N. Returns the summary
+    per N and, per N, each prompt's win (1, 0.5 or 0) for analyses that need them by prompt."""
     ecfg = ctx.cfg.eval
     prompts = ctx.data.eval_prompts
     by_key = {(s.prompt_id, s.index): s for s in candidates}
-    out = {}
+    out, wins = {}, {}
     for n, chosen in sorted(picks.items(), key=lambda kv: int(kv[0])):
         picked = [by_key[(p.id, chosen[p.id])] for p in prompts]
         texts = [s.text for s in picked]
@@ -201,7 +205,8 @@ def selection_win_rates(ctx, name: str, candidates: list[Sample], picks: dict[st
                        **alpaca_eval_summary(ctx, f"{name}/n{n}", prompts, texts),
                        "mean_length_tokens": sum(s.n_tokens for s in picked) / len(picked),
                        "mean_length_chars": sum(len(t) for t in texts) / len(texts)}
-    return out
+        wins[str(n)] = {r["prompt_id"]: r["win"] for r in wr["rows"]}
+    return out, wins
 
 
 def with_selection(greedy: dict, by_n: dict, best_of: int, rule: str) -> dict:

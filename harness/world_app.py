@@ -32,11 +32,12 @@ def compose(overrides: list[str], method: str = "self_rewarding"):
     from omegaconf.errors import OmegaConfBaseException
 
     from .config import register_schemas
+    from .registry import plugin_searchpath
 
     register_schemas()
     try:
         with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=[f"method={method}", *overrides])
+            return hydra_compose(config_name="config", overrides=[f"method={method}", *overrides, *plugin_searchpath()])
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
                           f"config groups and keys.") from None
@@ -66,7 +67,7 @@ def run(args) -> dict:
     key = {**run_identity(resolved), "diagnostics": {"prompts": args.prompts, "k": args.k}}  # store paths and progress do not count
     run_dir = Path(cfg.store.root).expanduser() / "world" / cfg.model.name / f"seed{cfg.seed}-{config_hash(key)}"
     ctx = open_run(cfg, mcfg, run_dir)
-    stages.seed_model(ctx, judge_data="eft")
+    stages.seed_model(ctx)
     judge = RubricJudge(ctx.sampler, mcfg.judge)
     result = ctx.json("diagnostics/summary", lambda: diagnose(ctx, judge, args.prompts, args.k, mcfg.sampling))
     command = "selfalign-world " + " ".join(sys.argv[1:])

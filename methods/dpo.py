@@ -13,7 +13,7 @@ from harness.training.daa_config import DAAConfig
 @dataclass
 class DPOConfig:
     name: str = "dpo"
-    daa: DAAConfig = field(default_factory=DAAConfig)
+    daa: DAAConfig = field(default_factory=DAAConfig)  # any DAA loss via method.daa.loss (dpo | ipo | hinge | simpo)
 
     def validate(self):
         self.daa.validate()

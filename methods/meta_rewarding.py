@@ -33,25 +33,31 @@ from harness.pairs import dedupe_samples, length_controlled_pairs
 from harness.prompts import fresh_prompts
 from harness.records import PreferencePair
 from harness.registry import register_method
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
+
+from .self_rewarding import rubric_template
 
 
 @dataclass
 class MetaRewardingConfig:
     name: str = "meta_rewarding"
-    iterations: int = 4
+    iterations: int = 4  # paper: 4
+    # fresh training prompts per iteration (paper: thousands; small so the default sweep fits 15 min)
     prompts_per_iteration: int = 24
-    new_prompts: str = "dataset"
-    n_samples: int = 7
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.8, top_p=0.95, max_new_tokens=32))
-    judge: RubricJudgeConfig = field(default_factory=lambda: RubricJudgeConfig(k=11, temperature=0.7, top_p=0.9))
-    rho: list = field(default_factory=lambda: [0.0, 0.32, 0.32, 0.4])
-    train_judge: list = field(default_factory=lambda: [1, 2])
+    new_prompts: str = "dataset"  # dataset | self_instruct
+    n_samples: int = 7  # K responses per prompt, duplicates removed (paper: 7)
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=0.8, top_p=0.95, max_new_tokens=32))  # paper
+    judge: RubricJudgeConfig = field(default_factory=lambda: RubricJudgeConfig(k=11))  # the additive rubric, N=11 (paper)
+    rho: list = field(default_factory=lambda: [0.0, 0.32, 0.32, 0.4])  # length-control weight per iteration (0 = best vs worst)
+    train_judge: list = field(default_factory=lambda: [1, 2])  # iterations that also train on meta-judged judge pairs
     meta_judge: MetaJudgeConfig = field(default_factory=MetaJudgeConfig)
-    max_chosen_judgment_chars: int = 400
-    score_cap: Optional[float] = 0.4  # each chosen score value keeps at most ceil(cap · n) judge pairs; None or 1 = off
-    daa: DAAConfig = field(default_factory=DAAConfig)  # plain DPO, the shared recipe: results/controls.md
+    max_chosen_judgment_chars: int = 400  # drop judge pairs whose chosen judgment is longer than this
+    # The meta-judge favours high scores, so each chosen-judgment score value keeps at most ceil(score_cap · n)
+    # of the n judge pairs, the excess dropped at random (seeded); values under the limit keep all (with 0.4,
+    # [5, 4] keeps both). None or 1.0 = off
+    score_cap: Optional[float] = 0.4
+    daa: DAAConfig = field(default_factory=DAAConfig)  # paper: DPO, β = 0.1; the shared recipe: results/controls.md
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
@@ -137,10 +143,10 @@ def judge_pairs(plan, verdicts, cfg, judge_template, seed: int = 0) -> tuple[lis
     return [pairs[k] for k in keep], stats
 
 
-@register_method("meta_rewarding", config=MetaRewardingConfig, has_judge=True)
+@register_method("meta_rewarding", config=MetaRewardingConfig, has_judge=True, judge_template=rubric_template)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
-    stages.seed_model(ctx, judge_data="eft")
+    stages.seed_model(ctx)
     judge = RubricJudge(ctx.sampler, cfg.judge)
     meta = MetaJudge(ctx.sampler, cfg.meta_judge)
     result = stages.evaluate(ctx, "eval/M1", judge)
@@ -150,9 +156,7 @@ def run(ctx) -> dict:
     for t in range(1, cfg.iterations + 1):
         it, rho = f"iter{t}", cfg.rho[t - 1]
         prompts = fresh_prompts(ctx, f"{it}/prompts", t, cfg.prompts_per_iteration, cfg.new_prompts)
-        samples = dedupe_samples(stages.sample(ctx, f"{it}/sample", prompts, SamplingParams(
-            n=cfg.n_samples, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-            max_new_tokens=cfg.sampling.max_new_tokens)))
+        samples = dedupe_samples(stages.sample(ctx, f"{it}/sample", prompts, cfg.sampling.params(n=cfg.n_samples)))
         judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
         actor, actor_stats = length_controlled_pairs(prompts, samples, judgments, rho=rho)
         judged, judge_stats = [], {}

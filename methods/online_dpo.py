@@ -22,16 +22,24 @@ from harness.config import check
 from harness.judges.oracle import OracleJudge, RandomJudge, flip_pairs, oracle_agreement
 from harness.registry import register_method
 
-from .self_rewarding import SelfRewardingConfig, iterate
+from .self_rewarding import SelfRewardingConfig, iterate, rubric_template
 
 EXTERNAL_JUDGES = ("oracle", "noisy_oracle", "random")
 
 
 @dataclass
 class OnlineDPOConfig(SelfRewardingConfig):
+    """Self-Rewarding's loop and knobs; `judge` (the rubric judge) is inherited but never read."""
+
     name: str = "online_dpo"
-    external_judge: str = "oracle"  # oracle | noisy_oracle | random
-    judge_accuracy: float = 1.0  # noisy_oracle: probability that a pair keeps the oracle's preference
+    # oracle: the perfect judge (best vs worst oracle quality, ties dropped; the positive control) |
+    # noisy_oracle: the oracle's pair, chosen/rejected swapped with probability 1 - judge_accuracy (seeded per
+    # run seed, iteration and prompt; the dose-response) | random: each response scored uniformly at random
+    # (seeded), then best vs worst (the negative control)
+    external_judge: str = "oracle"
+    # noisy_oracle only: probability p in [0, 1] that a pair keeps the oracle's preference (1.0 = the oracle
+    # exactly, 0.5 = a coin flip, < 0.5 adversarial); must stay 1.0 for the other judges
+    judge_accuracy: float = 1.0
 
     def validate(self):
         check(self.external_judge, self.external_judge in EXTERNAL_JUDGES, "method.external_judge",
@@ -76,10 +84,11 @@ def variant(cfg) -> str:
     return "" if cfg.external_judge == "oracle" else judge_name(cfg)
 
 
-@register_method("online_dpo", config=OnlineDPOConfig, variant=variant)
+# the shared M1, EFT data rendered as Self-Rewarding renders it
+@register_method("online_dpo", config=OnlineDPOConfig, variant=variant, judge_template=rubric_template)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
-    stages.seed_model(ctx, judge_data="eft")  # the same M1 as every other method
+    stages.seed_model(ctx)  # the same M1 as every other method
     judge = make_judge(cfg, ctx.data.train_prompts)
     realised = []
 

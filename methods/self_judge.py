@@ -29,27 +29,36 @@ from dataclasses import dataclass, field
 
 from harness import stages
 from harness.config import TrainConfig, check
+from harness.data.provider import DataProvider
 from harness.judges.oracle import oracle_agreement
 from harness.judges.pairwise import PairwiseLogitJudge
 from harness.prompts import fresh_prompts
 from harness.records import PreferencePair
 from harness.registry import register_method
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.sampling.hf import HFSampler
 from harness.selection import InferenceConfig, tournaments
 from harness.training.daa_config import DAAConfig
 from harness.training.on_policy import REFRESH_MODES, train_on_policy_daa
 
 
+# Stage A's judge data: every offline preference pair as "which is better, A or B?", in both
+# orders, so the label is not tied to a position.
+JSFT_JUDGMENTS = stages.SeedJudgeData(
+    "pairwise", lambda ctx: DataProvider.pairwise_judgments_of(ctx.data.preference_pairs))
+
+
 @dataclass
 class SelfJudgeConfig:
     name: str = "self_judge"
-    prompts: int = 256  # training prompts of stage B; each epoch re-samples all of them
-    refresh: str = "step"  # step | epoch: how often on-policy samples are redrawn
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=32))
-    judge_template: str = "pairwise_ab_v1"
-    daa: DAAConfig = field(default_factory=lambda: DAAConfig(train=TrainConfig(lr=1e-4, epochs=3, batch_size=16)))
-    inference: InferenceConfig = field(default_factory=InferenceConfig)
+    prompts: int = 256  # training prompts of stage B (one epoch = one pass over them, each re-sampled)
+    refresh: str = "step"  # step | epoch: redraw the on-policy samples every optimiser step or epoch
+    # stage B samples, 2 per prompt (paper: T=1.0, top_p=0.9, up to 768 new tokens on Llama-2-7B)
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=1.0, top_p=0.9, max_new_tokens=32))
+    judge_template: str = "pairwise_ab_v1"  # the A/B question; the answer token follows "Winner:"
+    # dpo | ipo | hinge (paper: DPO, β = 0.1, 3 epochs; LoRA r8/α16 on Llama-2-7B at lr 5e-6, here a full fine-tune)
+    daa: DAAConfig = field(default_factory=lambda: DAAConfig(train=TrainConfig(epochs=3)))
+    inference: InferenceConfig = field(default_factory=InferenceConfig)  # stage C: tournament among N samples
 
     def validate(self):
         check(self.prompts, self.prompts >= 1, "method.prompts", "a positive number of training prompts")
@@ -67,8 +76,7 @@ class SelfJudgeConfig:
 def self_judged_pairs(sampler, judge_sampler_for, cfg, sample_seed: int, batch) -> tuple[list[PreferencePair], dict]:
     """Two samples per prompt from the current weights (`sampler`), judged in both orders by the
     judge that `judge_sampler_for()` yields; chosen = the higher both-order score, every pair kept."""
-    params = SamplingParams(n=2, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-                            max_new_tokens=cfg.sampling.max_new_tokens, seed=sample_seed)
+    params = cfg.sampling.params(n=2, seed=sample_seed)
     outs = sampler.generate([p.instruction for p in batch], params, desc="self-judge samples")
     y1, y2 = [o[0].text for o in outs], [o[1].text for o in outs]
     with judge_sampler_for() as judge_sampler:
@@ -159,7 +167,7 @@ def tournament_picks(ctx, name: str, judge, candidates) -> dict[str, dict[str, i
 @register_method("self_judge", config=SelfJudgeConfig, has_judge=True)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
-    stages.seed_model(ctx, judge_data="pairwise")  # stage A: JSFT
+    stages.seed_model(ctx, judge_data=JSFT_JUDGMENTS)  # stage A: JSFT
     judge = PairwiseLogitJudge(ctx.sampler, cfg.judge_template)  # always the current model
     result = stages.evaluate(ctx, "eval/M1", judge)
     ctx.log_iteration({"iteration": 0, "model": "M1 (JSFT)", "eval": result})
@@ -172,7 +180,7 @@ def run(ctx) -> dict:
 
     picked = ctx.json("eval/M2/select/tournament", lambda: ctx.counting_judge_calls(
         judge, lambda: tournament_picks(ctx, "eval/M2/select", judge, candidates)))
-    by_n = stages.selection_win_rates(ctx, "eval/M2/select", candidates, picked["picks"])
+    by_n, _ = stages.selection_win_rates(ctx, "eval/M2/select", candidates, picked["picks"])
     summary = stages.with_selection(greedy, by_n, cfg.inference.best_of, "tournament")
     ctx.log_iteration({"iteration": 1, "model": "M2", "refresh": cfg.refresh, "train": train_stats, "eval": greedy,
                        "tournament_comparisons": picked["comparisons"], "win_rate_vs_n": summary["win_rate_vs_n"]})

@@ -22,32 +22,33 @@ from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.pairs import max_min_pairs
 from harness.prompts import fresh_prompts
 from harness.registry import register_method
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
 
 
 @dataclass
 class SelfRewardingConfig:
     name: str = "self_rewarding"
-    iterations: int = 2
+    iterations: int = 2  # M1 -> M2 -> M3 (paper: 2 iterations after M1)
+    # Fresh training prompts per iteration: the shared tiny-scale budget of the online loop, chosen by
+    # the controls (results/controls.md; paper: 3,964 then 6,942 on Llama-2-70B)
     prompts_per_iteration: int = 128
-    new_prompts: str = "dataset"  # dataset | self_instruct
-    n_samples: int = 4
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=32))
-    judge: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)
-    min_valid: int = 2
-    daa: DAAConfig = field(default_factory=DAAConfig)  # plain DPO, the shared recipe: results/controls.md
+    new_prompts: str = "dataset"  # dataset (the next slice of the prompt pool) | self_instruct (M_t writes them)
+    n_samples: int = 4  # N responses per prompt (paper: 4)
+    # response sampling (paper: T=0.7, top_p=0.9); 32 new tokens fit every world answer
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=0.7, top_p=0.9, max_new_tokens=32))
+    judge: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)  # the additive 5-point rubric, K=3 (paper)
+    min_valid: int = 2  # a prompt needs this many validly scored responses to make a pair
+    daa: DAAConfig = field(default_factory=DAAConfig)  # paper: DPO, β = 0.1; the shared recipe: results/controls.md
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
         check(self.prompts_per_iteration, self.prompts_per_iteration >= 1, "method.prompts_per_iteration", "a positive count")
         check(self.new_prompts, self.new_prompts in ("dataset", "self_instruct"), "method.new_prompts", "dataset or self_instruct")
         check(self.n_samples, self.n_samples >= 2, "method.n_samples", "at least 2 responses per prompt (a pair needs two)")
-        check(self.judge.k, self.judge.k >= 1, "method.judge.k", "at least 1 judgment per response")
         check(self.min_valid, self.min_valid >= 2, "method.min_valid", "at least 2 validly scored responses")
         self.sampling.validate("method.sampling")
-        SamplingParams(n=self.judge.k, temperature=self.judge.temperature, top_p=self.judge.top_p,
-                       max_new_tokens=self.judge.max_new_tokens).validate("method.judge")
+        self.judge.validate("method.judge")
         self.daa.validate()
         return self
 
@@ -71,9 +72,14 @@ def iteration_log(t, pair_stats, judgments, pairs, samples, train_stats, result)
     }
 
 
-@register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True)
+def rubric_template(cfg) -> str:
+    """The template M1's EFT data is rendered with: the one its rubric judge reads."""
+    return cfg.judge.template
+
+
+@register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True, judge_template=rubric_template)
 def run(ctx) -> dict:
-    stages.seed_model(ctx, judge_data="eft")
+    stages.seed_model(ctx)
     judge = RubricJudge(ctx.sampler, ctx.method_cfg.judge)  # always the current policy: M_t judges itself
     return iterate(ctx, judge, judge_is_policy=True)
 
@@ -92,9 +98,7 @@ def iterate(ctx, judge, judge_is_policy: bool, pair_hook=None) -> dict:
     for t in range(1, cfg.iterations + 1):
         it = f"iter{t}"
         prompts = fresh_prompts(ctx, f"{it}/prompts", t, cfg.prompts_per_iteration, cfg.new_prompts)
-        samples = stages.sample(ctx, f"{it}/sample", prompts, SamplingParams(
-            n=cfg.n_samples, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-            max_new_tokens=cfg.sampling.max_new_tokens))
+        samples = stages.sample(ctx, f"{it}/sample", prompts, cfg.sampling.params(n=cfg.n_samples))
         judgments = stages.judge(ctx, f"{it}/judge", judge, prompts, samples)
         pairs, pair_stats = max_min_pairs(prompts, samples, judgments, min_valid=cfg.min_valid)
         hook_stats = {}

@@ -24,7 +24,7 @@ from harness.judges.implicit import ImplicitRewardJudge
 from harness.pairs import SELECT_MODES, select_by_margin
 from harness.records import PreferencePair, PromptRecord
 from harness.registry import register_method
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
 from harness.training.losses import REFERENCE_FREE_LOSSES
 
@@ -35,17 +35,20 @@ EQUAL_MARGIN_TOL = 1e-6
 @dataclass
 class SeRAConfig:
     name: str = "sera"
-    iterations: int = 3
+    iterations: int = 3  # review -> select -> bootstrap -> train rounds
+    # Share of the offline pairs kept by margin, in [0, 1]: k = floor(ratio · n + 0.5) (round half up); 0 keeps
+    # none (then only iteration 1's warm-up trains on D, and bootstrapping, capped at bootstrap_ratio x the
+    # selected pairs, adds none either)
     select_ratio: float = 0.7
-    select: str = "largest"  # largest | smallest | middle
-    warmup: float = 1.0  # share of D used while every margin is 0 (t = 1)
+    select: str = "largest"  # largest | smallest | middle: which margins are kept (largest drops implausible pairs)
+    warmup: float = 1.0  # share of D used while every margin is 0 (t = 1), in (0, 1]: the first floor(warmup · n + 0.5)
     bootstrap_prompts: int = 128  # prompts of D re-answered by π_t per iteration (0 = no bootstrapping)
-    bootstrap_samples: int = 4  # responses per bootstrap prompt
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.8, top_p=0.95, max_new_tokens=32))
+    bootstrap_samples: int = 4  # responses sampled per bootstrap prompt; best vs worst by implicit reward
+    sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=0.8, top_p=0.95, max_new_tokens=32))
     min_margin: float = 0.0  # a bootstrapped pair needs a reward margin above 0 and at least this
-    ensemble_gamma: float = 0.0  # weight of π_{t−1}'s implicit reward when scoring bootstrap samples (0 = off)
-    bootstrap_ratio: float = 0.5  # bootstrapped pairs at most this share of the selected pairs (mix ratio)
-    daa: DAAConfig = field(default_factory=DAAConfig)
+    ensemble_gamma: float = 0.0  # score bootstrap samples with (1-γ)·r_t + γ·r_{t-1} (0 = off, the default)
+    bootstrap_ratio: float = 0.5  # bootstrapped pairs capped at this share of the selected pairs (mix ratio)
+    daa: DAAConfig = field(default_factory=DAAConfig)  # any DAA loss; β is also the implicit reward's
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")
@@ -114,7 +117,7 @@ def offline_prompts(pairs: list[PreferencePair]) -> list[PromptRecord]:
 @register_method("sera", config=SeRAConfig, has_judge=True)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
-    seed_info = stages.seed_model(ctx, judge_data="eft")  # the same M1 as the dpo baseline
+    seed_info = stages.seed_model(ctx)  # the same M1 as the dpo baseline
     offline = ctx.data.preference_pairs
     reference_free = cfg.daa.loss in REFERENCE_FREE_LOSSES
     reference = None if reference_free else stages.frozen_policy(ctx, seed_info["folder"])  # π_ref = M1
@@ -128,6 +131,7 @@ def run(ctx) -> dict:
     ctx.log_iteration({"iteration": 0, "model": "M1", "eval": result})
     pool = offline_prompts(offline)
     notes = []
+    folders = [seed_info["folder"]]  # folders[t - 1] holds π_t: M1, then each iteration's checkpoint
     for t in range(1, cfg.iterations + 1):
         it = f"iter{t}"
         reviewed = ctx.json(f"{it}/review", lambda: ctx.counting_judge_calls(judge, lambda: {"margins": judge.margins(offline)}))
@@ -137,16 +141,15 @@ def run(ctx) -> dict:
         boot, boot_stats = [], {}
         if cfg.bootstrap_prompts > 0:
             subset = random.Random(ctx.seed(f"{it}/bootstrap")).sample(pool, min(cfg.bootstrap_prompts, len(pool)))
-            samples = stages.sample(ctx, f"{it}/bootstrap/sample", subset, SamplingParams(
-                n=cfg.bootstrap_samples, temperature=cfg.sampling.temperature, top_p=cfg.sampling.top_p,
-                max_new_tokens=cfg.sampling.max_new_tokens))
+            samples = stages.sample(ctx, f"{it}/bootstrap/sample", subset, cfg.sampling.params(n=cfg.bootstrap_samples))
             scored = ctx.json(f"{it}/bootstrap/rewards", lambda: ctx.counting_judge_calls(judge, lambda: {
-                "rewards": ensemble_rewards(ctx, judge, judge_of, t, subset, samples, seed_info["folder"])}))
+                "rewards": ensemble_rewards(ctx, judge, judge_of, t, subset, samples, folders)}))
             boot, boot_stats = bootstrap_pairs(subset, samples, scored["rewards"], cfg)
             cap = int(cfg.bootstrap_ratio * len(selected))
             boot_stats.update(bootstrap_candidates=len(boot), bootstrap_dropped_cap=max(0, len(boot) - cap))
             boot = sorted(boot, key=lambda p: -p.meta["margin"])[:cap]
         train_stats = stages.train_pairs(ctx, f"{it}/train", selected + boot, cfg.daa, reference=reference)
+        folders.append(ctx.checkpoint(f"{it}/train"))
         result = stages.evaluate(ctx, f"eval/M{t + 1}", judge)
         ctx.log_iteration({"iteration": t, "model": f"M{t + 1}", **review_stats, **boot_stats,
                            "bootstrapped": len(boot), "train": train_stats, "eval": result})
@@ -157,17 +160,16 @@ def run(ctx) -> dict:
     return {**result, "highlights": {"selected+bootstrapped by iteration": " / ".join(notes)}}
 
 
-def ensemble_rewards(ctx, judge, judge_of, t: int, prompts, samples, seed_folder) -> list[float]:
-    """r_t of every sample, or (1 − γ) r_t + γ r_{t−1} with π_{t−1} reloaded from its checkpoint."""
+def ensemble_rewards(ctx, judge, judge_of, t: int, prompts, samples, folders) -> list[float]:
+    """r_t of every sample, or (1 − γ) r_t + γ r_{t−1} with π_{t−1} reloaded from its checkpoint
+    (folders[t - 2]; folders[t - 1] holds π_t)."""
     by_id = {p.id: p.instruction for p in prompts}
     instructions, texts = [by_id[s.prompt_id] for s in samples], [s.text for s in samples]
     current = judge.rewards(instructions, texts)
     gamma = ctx.method_cfg.ensemble_gamma
     if gamma == 0 or t == 1:
         return current
-    previous_folder = ctx.store.stage_dir(f"iter{t - 2}/train") / "checkpoint" if t > 2 else seed_folder
-    previous_policy = stages.frozen_policy(ctx, previous_folder)
-    previous_judge = judge_of(previous_policy)
+    previous_judge = judge_of(stages.frozen_policy(ctx, folders[t - 2]))
     previous = previous_judge.rewards(instructions, texts)
-    judge.judge_calls += previous_judge.judge_calls
+    ctx.count(judge_calls=previous_judge.judge_calls)  # the current judge's calls are counted by the caller
     return [(1 - gamma) * c + gamma * p for c, p in zip(current, previous)]

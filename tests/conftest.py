@@ -46,10 +46,12 @@ def compose(overrides: list[str], runs: Path, cache: Path):
     from hydra import compose as hydra_compose, initialize_config_dir
 
     from harness.config import register_schemas
+    from harness.registry import plugin_searchpath
 
     register_schemas()
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
-        return hydra_compose("config", overrides=[*overrides, f"store.root={runs}", f"store.cache={cache}"])
+        return hydra_compose("config", overrides=[*overrides, f"store.root={runs}", f"store.cache={cache}",
+                                                  *plugin_searchpath()])
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from harness.training.losses import (
     implicit_reward,
     ipo_loss,
     log_ratio_margin,
-    sequence_logps,
     simpo_loss,
 )
+from harness.training.logps import sequence_logps
 
 # Three hand-made pairs (float64 so comparisons can be tight).
 #   pair 0: delta = (-1 - -2) - (-3 - -2.5) = 1 - (-0.5) =  1.5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
@@ -15,6 +14,7 @@ from harness.report import leaderboard_rows, load_metrics, to_csv, to_markdown
 from harness.runner import method_config
 from harness.stats import mean_ci_across_seeds
 from harness.store import variant_hash
+from harness.world_app import compose
 
 
 def _config(seed=0, **method) -> dict:
@@ -105,7 +105,7 @@ def test_csv_keeps_its_leading_columns_and_adds_variant_and_hash():
 
 def test_online_dpo_labels_its_judge_and_leaves_the_default_unlabelled():
     entry = get_method("online_dpo")
-    base = OmegaConf.load(Path(__file__).parents[1] / "conf/method/online_dpo.yaml")
+    base = compose([], method="online_dpo").method  # as `method=online_dpo` composes it
     label = lambda **kw: entry.describe_variant(method_config(entry, OmegaConf.merge(base, kw)), _config())["label"]  # noqa: E731
     assert label() == ""
     assert label(external_judge="random") == "random"

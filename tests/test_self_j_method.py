@@ -16,8 +16,7 @@ from harness.judges.digit import DigitJudge, expected_digit
 from harness.models.policy import Policy
 from harness.records import Judgment, PromptRecord, Sample
 from harness.sampling.hf import HFSampler
-from harness.training.losses import self_distillation_loss
-from harness.training.two_view import answer_logits, next_token_logits, train_two_view_judge
+from harness.training.two_view import answer_logits, self_distillation_loss, train_two_view_judge
 from methods.self_j import SelfJConfig, build_labels, selective_answering, two_views
 
 EXAMPLE = {"instruction": "What is 2 plus 2?", "reference": "4", "response": "The answer is 5", "label": 3}
@@ -37,7 +36,7 @@ def test_digit_judge_reads_the_ten_digit_tokens_and_returns_their_expectation(ti
     inst, resp = ["What is 1 plus 1?", "Sort: b a"], ["2", "a b"]
     scores = judge.expected_scores(inst, resp)
     with torch.no_grad():
-        logits = next_token_logits(tiny_policy.model, tiny_policy, judge.prompts(inst, resp))
+        logits = answer_logits(tiny_policy.model, tiny_policy, judge.prompts(inst, resp))
     manual = [expected_digit(torch.log_softmax(row.float(), -1)[judge.digit_ids].tolist()) for row in logits]
     assert scores == pytest.approx(manual, abs=1e-5)
     assert all(0 <= s <= 9 for s in scores) and judge.judge_calls == 2
@@ -97,7 +96,7 @@ def test_two_view_ce_covers_the_digit_and_the_eos_and_the_judge_still_reads_the_
     eos = tiny_policy.tokenizer.eos_token_id
     with torch.no_grad():
         first, after = answer_logits(tiny_policy.model, tiny_policy, prompts, digits)
-        plain = next_token_logits(tiny_policy.model, tiny_policy, prompts)
+        plain = answer_logits(tiny_policy.model, tiny_policy, prompts)
     assert torch.allclose(first, plain, atol=1e-5)  # the digit position is the inference one
     assert judge.expected_scores(inst, resp) == pytest.approx(
         [expected_digit(torch.log_softmax(r.float(), -1)[judge.digit_ids].tolist()) for r in first], abs=1e-5)

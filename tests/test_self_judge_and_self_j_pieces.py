@@ -9,12 +9,12 @@ import math
 import pytest
 import torch
 
+from harness.training.two_view import self_distillation_loss
 from harness.errors import ConfigError
 from harness.judges.digit import expected_digit, recalibrated_label
 from harness.judges.pairwise import both_order_scores, jsft_examples
 from harness.records import LabelledPair
 from harness.selection import best_of_n, tournament
-from harness.training.losses import self_distillation_loss
 
 
 def test_jsft_pair_gives_two_swapped_examples_with_swapped_labels():

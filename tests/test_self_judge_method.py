@@ -22,7 +22,7 @@ from harness.models.fingerprint import weights_fingerprint
 from harness.models.policy import Policy
 from harness.models.token_contract import single_token_id
 from harness.records import PromptRecord
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs
 from harness.sampling.hf import HFSampler
 from harness.selection import tournaments
 from harness.store import RunStore
@@ -60,7 +60,7 @@ def test_logit_judge_refuses_a_tokenizer_that_splits_the_letters(lowercase_token
         PairwiseLogitJudge(SimpleNamespace(policy=fake))
 
 
-CFG = SimpleNamespace(sampling=SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=8), judge_template="pairwise_ab_v1")
+CFG = SimpleNamespace(sampling=SamplingKnobs(temperature=1.0, top_p=0.9, max_new_tokens=8), judge_template="pairwise_ab_v1")
 PROMPTS = [PromptRecord(id=f"p{i}", instruction=f"What is {i} plus {i + 2}?") for i in range(8)]
 PROBE = (["What is 5 plus 1?"], ["6"], ["7"])
 

@@ -541,9 +541,10 @@ def test_ift_wrap_rate_wraps_right_answers_that_fail_the_form_check():
 def test_config_errors():
     for bad in ({"verbosity": 1.5}, {"verbosity": -0.1}, {"label_noise": 0.6},
                 {"reference_accuracy": 2.0}, {"verbosity": "high"}, {"seed": "x"},
-                {"families": []}, {"families": "sort"}, {"seed": True}):
+                {"families": "sort"}, {"seed": True}):
         with pytest.raises(ConfigError):
             WorldConfig(**bad)
+    assert WorldConfig(families=[]).family_names == list(FAMILY_NAMES)  # [] = every family, as in the config
     with pytest.raises(ConfigError, match="descend"):  # the message lists the valid names
         WorldConfig(families=["sort", "divide"])
     for gone in ("add", "subtract", "reverse", "upper"):  # families of the old world

@@ -20,9 +20,7 @@ class DataProvider:
 
         self.dcfg = dcfg
         self.judge_template = judge_template
-        knobs = OmegaConf.to_container(dcfg.world) if OmegaConf.is_config(dcfg.world) else dict(dcfg.world)
-        families = knobs.pop("families", None) or None
-        self.world = WorldConfig(families=families, **knobs) if families else WorldConfig(**knobs)
+        self.world = WorldConfig(**(OmegaConf.to_container(dcfg.world) if OmegaConf.is_config(dcfg.world) else dcfg.world))
         self._source_memo: dict[tuple[str, int], list] = {}
 
     @cached_property
@@ -69,7 +67,7 @@ class DataProvider:
 
         # the judge templates shape the seed data too (EFT, meta-judge and pairwise prompts)
         # and the knobs that shape training text (the tiny base is pre-trained on IFT data)
-        return {"families": list(self.world.families), "seed": self.world.seed, "version": WORLD_VERSION,
+        return {"families": self.world.family_names, "seed": self.world.seed, "version": WORLD_VERSION,
                 "verbosity": self.world.verbosity, "ift_wrap_rate": self.world.ift_wrap_rate,
                 "templates": {name: TEMPLATES[name] for name in sorted(TEMPLATES)}}
 
@@ -90,51 +88,49 @@ class DataProvider:
         return ift_examples(self.world, n)
 
     # -- records used by methods and evaluation ---------------------------------------------
+    def _records(self, kind: str, path, record_type, n: int, from_world, cut: bool = False) -> list:
+        """One record kind from, in order: its local file (cut to n when `cut`), the dataset
+        adapter when data.source provides the kind, else the world's generator (`from_world()`)."""
+        if path:
+            rows = load_local(path, record_type)
+            return rows[:n] if cut else rows
+        if self.from_source(kind):
+            return self._source_records(kind, n)
+        return from_world()
+
     @cached_property
     def eval_prompts(self) -> list[PromptRecord]:
         if self.dcfg.alpaca_eval_set:
             from .alpaca_set import load_alpaca_eval_set
 
             return load_alpaca_eval_set(self.dcfg.alpaca_eval_set)[: self.dcfg.n_eval_prompts]
-        if self.dcfg.eval_prompts_path:
-            return load_local(self.dcfg.eval_prompts_path, PromptRecord)
-        if self.from_source("eval_prompts"):
-            return self._source_records("eval_prompts", self.dcfg.n_eval_prompts)
         from ..world import make_prompts
 
-        return make_prompts(self.world, "eval", self.dcfg.n_eval_prompts)
+        n = self.dcfg.n_eval_prompts
+        return self._records("eval_prompts", self.dcfg.eval_prompts_path, PromptRecord, n,
+                             lambda: make_prompts(self.world, "eval", n))
 
     @cached_property
     def train_prompts(self) -> list[PromptRecord]:
         """Prompts for on-policy sampling; never the evaluation prompts."""
-        if self.dcfg.train_prompts_path:
-            prompts = load_local(self.dcfg.train_prompts_path, PromptRecord)
-        elif self.from_source("train_prompts"):
-            prompts = self._source_records("train_prompts", self.dcfg.n_train_prompts)
-        else:
-            from ..world import make_prompts
+        from ..world import make_prompts
 
-            prompts = make_prompts(self.world, "prompts", self.dcfg.n_train_prompts)
+        n = self.dcfg.n_train_prompts
+        prompts = self._records("train_prompts", self.dcfg.train_prompts_path, PromptRecord, n,
+                                lambda: make_prompts(self.world, "prompts", n))
         held_out = {p.instruction for p in self.eval_prompts}
         return [p for p in prompts if p.instruction not in held_out]
 
     def ift(self, n: int) -> list[SFTExample]:
-        if self.dcfg.ift_path:
-            return load_local(self.dcfg.ift_path, SFTExample)[:n]
-        if self.from_source("ift"):
-            return self._source_records("ift", n)
         from ..world import ift_examples
 
-        return ift_examples(self.world, n)
+        return self._records("ift", self.dcfg.ift_path, SFTExample, n, lambda: ift_examples(self.world, n), cut=True)
 
     def eft(self, n: int) -> list[SFTExample]:
-        if self.dcfg.eft_path:
-            return load_local(self.dcfg.eft_path, SFTExample)[:n]
-        if self.from_source("eft"):
-            return self._source_records("eft", n)
         from ..world import eft_examples
 
-        return eft_examples(self.world, n, self.render_judge_prompt)
+        return self._records("eft", self.dcfg.eft_path, SFTExample, n,
+                             lambda: eft_examples(self.world, n, self.render_judge_prompt), cut=True)
 
     def meta_judgments(self, n: int) -> list[SFTExample]:
         """Meta-judge seed data: two reviews of one response, the verdict names the one whose
@@ -147,41 +143,24 @@ class DataProvider:
         return meta_judgment_examples(self.world, n, lambda i, r, a, b: render(
             "meta_judge_v1", instruction=i, response=r, judgment_a=a, judgment_b=b))
 
-    def pairwise_judgments(self) -> list[SFTExample]:
-        """Self-Judge's judgment data: every offline preference pair as a pairwise question,
-        in both orders (so the label is not tied to a position)."""
-        return self.pairwise_judgments_of(self.preference_pairs)
-
     @staticmethod
     def pairwise_judgments_of(pairs: list[PreferencePair]) -> list[SFTExample]:
         from ..judges.pairwise import jsft_examples
 
         return [e for p in pairs for e in jsft_examples(LabelledPair(p.prompt_id, p.prompt, p.chosen, p.rejected, label=0))]
 
-    def reference_ratings(self, n: int) -> list[SFTExample]:
-        """Self-J's seed grading data (instruction, gold answer, response -> "Score: k", 0-9).
-        Graded by the world's oracle, so it exists for the embedded world only."""
-        from ..world import reference_rating_examples
-
-        return reference_rating_examples(
-            self.world, n, lambda i, ref, r: render("reference_rating_v1", instruction=i, reference=ref, response=r))
-
     @cached_property
     def preference_pairs(self) -> list[PreferencePair]:
-        if self.dcfg.preference_pairs_path:
-            return load_local(self.dcfg.preference_pairs_path, PreferencePair)
-        if self.from_source("preference_pairs"):
-            return self._source_records("preference_pairs", self.dcfg.n_preference_pairs)
         from ..world import preference_pairs
 
-        return preference_pairs(self.world, self.dcfg.n_preference_pairs)
+        n = self.dcfg.n_preference_pairs
+        return self._records("preference_pairs", self.dcfg.preference_pairs_path, PreferencePair, n,
+                             lambda: preference_pairs(self.world, n))
 
     @cached_property
     def judge_pairs(self) -> list[LabelledPair]:
-        if self.dcfg.judge_pairs_path:
-            return load_local(self.dcfg.judge_pairs_path, LabelledPair)
-        if self.from_source("judge_pairs"):
-            return self._source_records("judge_pairs", self.dcfg.n_judge_pairs)
         from ..world import judge_test_pairs
 
-        return judge_test_pairs(self.world, self.dcfg.n_judge_pairs)
+        n = self.dcfg.n_judge_pairs
+        return self._records("judge_pairs", self.dcfg.judge_pairs_path, LabelledPair, n,
+                             lambda: judge_test_pairs(self.world, n))

@@ -11,10 +11,9 @@ evaluation problems (and training problems, to tell rules from memory):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 
 from ..records import PromptRecord, Sample
-from ..sampling.base import SamplingParams
+from ..sampling.base import SamplingKnobs, SamplingParams
 from ..stats import wilson_ci
 
 # What the comparison needs from M1 (the issue that made the world an instrument states them).
@@ -126,7 +125,7 @@ def targets_met(overall: dict, per_family: dict) -> dict[str, bool]:
     return met
 
 
-def diagnose(ctx, judge, n_prompts: int, n_samples: int, sampling: SamplingParams, name: str = "diagnostics") -> dict:
+def diagnose(ctx, judge, n_prompts: int, n_samples: int, sampling: SamplingKnobs, name: str = "diagnostics") -> dict:
     """Runs the model in `ctx` (its current weights) over n evaluation and n training problems;
     every stage is stored in the run directory, so a re-run only recomputes the summary."""
     from .. import stages
@@ -135,7 +134,7 @@ def diagnose(ctx, judge, n_prompts: int, n_samples: int, sampling: SamplingParam
     greedy = SamplingParams(n=1, temperature=0.0, top_p=1.0, max_new_tokens=ctx.cfg.eval.max_new_tokens)
     greedy_eval = stages.sample(ctx, f"{name}/eval/greedy", evaluation, greedy)
     greedy_train = stages.sample(ctx, f"{name}/train/greedy", training, greedy)
-    samples = stages.sample(ctx, f"{name}/eval/samples", evaluation, replace(sampling, n=n_samples))
+    samples = stages.sample(ctx, f"{name}/eval/samples", evaluation, sampling.params(n=n_samples))
     judgments = stages.judge(ctx, f"{name}/eval/judge", judge, evaluation, samples)
     per_family = summarise(evaluation, greedy_eval, training, greedy_train, samples, judgments)
     overall = per_family.pop("all")

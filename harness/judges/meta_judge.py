@@ -13,8 +13,8 @@ from .templates import render
 
 @dataclass
 class MetaJudgeConfig:
-    temperature: float = 0.0  # greedy verdicts
-    max_new_tokens: int = 24
+    temperature: float = 0.0  # greedy verdicts, both orders of every judgment pair
+    max_new_tokens: int = 24  # room for a short reason and "Winner: Judgement A|B"
     template: str = "meta_judge_v1"
 
 

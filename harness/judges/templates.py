@@ -65,6 +65,9 @@ DIGIT_JUDGE_V1 = (
     "Response: {response}"
 )
 
+# The score range of each template that ends in "Score: k": a judgment outside [0, max] is a parse failure.
+SCORE_SCALE = {"rubric_additive_v1": 5.0, "reference_rating_v1": 9.0}
+
 TEMPLATES = {"rubric_additive_v1": RUBRIC_ADDITIVE_V1, "pairwise_ab_v1": PAIRWISE_AB_V1,
              "meta_judge_v1": META_JUDGE_V1, "reference_rating_v1": REFERENCE_RATING_V1,
              "digit_judge_ref_v1": DIGIT_JUDGE_REF_V1, "digit_judge_v1": DIGIT_JUDGE_V1}

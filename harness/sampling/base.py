@@ -29,6 +29,24 @@ class SamplingParams:
 
 
 @dataclass
+class SamplingKnobs:
+    """How a method samples, as configured: the decoding knobs of SamplingParams without n and the
+    seed, which the method and the run supply. Each method's dataclass states its paper's values."""
+
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_new_tokens: int = 64
+
+    def params(self, n: int = 1, seed: int = 0) -> SamplingParams:
+        return SamplingParams(n=n, temperature=self.temperature, top_p=self.top_p,
+                              max_new_tokens=self.max_new_tokens, seed=seed)
+
+    def validate(self, where: str = "sampling") -> "SamplingKnobs":
+        self.params().validate(where)
+        return self
+
+
+@dataclass
 class Completion:
     text: str
     n_tokens: int

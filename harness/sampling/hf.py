@@ -98,7 +98,7 @@ class HFSampler:
     @torch.no_grad()
     def logprobs(self, prompts: list[str], continuations: list[str]) -> list[float]:
         from ..training.batching import ordered_batches, pad_batch
-        from ..training.losses import sequence_logps
+        from ..training.logps import sequence_logps
 
         seqs = [self.policy.encode_example(p, c, 10**9) for p, c in zip(prompts, continuations)]
         out = [0.0] * len(seqs)

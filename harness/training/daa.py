@@ -12,7 +12,8 @@ import torch
 from ..records import PreferencePair
 from .batching import ordered_batches, pad_batch
 from .loop import optimise
-from .losses import REFERENCE_FREE_LOSSES, daa_loss, sequence_logps
+from .logps import sequence_logps
+from .losses import REFERENCE_FREE_LOSSES, daa_loss
 
 
 def _pair_sequences(policy, pairs, max_length):

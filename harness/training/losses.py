@@ -2,7 +2,7 @@
 
 Every function here takes 1-D tensors over a batch of preference pairs (chosen y_w, rejected y_l)
 and returns a per-pair tensor; nothing touches a model. Whether the log-probs are summed over the
-response or averaged per token is the caller's choice (see `sequence_logps`).
+response or averaged per token is the caller's choice (see `logps.sequence_logps`).
 
 Notation: for a reference-based loss the per-pair "log-ratio margin" is
 
@@ -28,9 +28,10 @@ import torch.nn.functional as F
 
 from harness.errors import ConfigError
 
+from .logps import NORMALISE_MODES
+
 LOSS_TYPES: tuple[str, ...] = ("dpo", "ipo", "hinge", "simpo")
 REFERENCE_FREE_LOSSES: frozenset[str] = frozenset({"simpo"})
-NORMALISE_MODES: tuple[str, ...] = ("sum", "mean")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -237,84 +238,6 @@ def daa_loss(
     )
 
 
-# ----------------------------------------------------------------------------------------------
-# sequence log-probs
-
-
-def sequence_logps(
-    logits: torch.Tensor,
-    labels: torch.Tensor,
-    mask: torch.Tensor,
-    normalise: str = "sum",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-sequence response log-probs.
-
-    logits [B, T, V] must already be aligned with labels [B, T] (the caller shifts); mask [B, T]
-    is 1 on response tokens and 0 elsewhere (labels there may be anything, e.g. -100).
-
-    Returns (logps [B], token_count [B]) where logps is the sum over masked tokens
-    (normalise="sum") or that sum divided by the token count (normalise="mean"; a row with no
-    response tokens gives 0). The only [B, T, V] tensor allocated is the log_softmax output
-    (computed in float32 when the logits are half precision).
-    """
-    if normalise not in NORMALISE_MODES:
-        raise ConfigError(
-            f"unknown normalise mode {normalise!r}; valid modes are: {', '.join(NORMALISE_MODES)}."
-        )
-    if logits.dim() != 3:
-        raise ValueError(f"logits must be [B, T, V], got shape {tuple(logits.shape)}")
-    if labels.shape != logits.shape[:2] or mask.shape != logits.shape[:2]:
-        raise ValueError(
-            f"labels {tuple(labels.shape)} and mask {tuple(mask.shape)} must both be "
-            f"[B, T] = {tuple(logits.shape[:2])}"
-        )
-
-    keep = mask.to(torch.bool)
-    safe_labels = torch.where(keep, labels, torch.zeros_like(labels)).long()
-    dtype = torch.float32 if logits.dtype in (torch.float16, torch.bfloat16) else None
-    logprobs = torch.log_softmax(logits, dim=-1, dtype=dtype)
-    token_logps = torch.gather(logprobs, dim=-1, index=safe_labels.unsqueeze(-1)).squeeze(-1)
-    del logprobs
-    # where, not multiply: a -inf log-prob at a masked position must not turn into nan.
-    token_logps = torch.where(keep, token_logps, torch.zeros_like(token_logps))
-
-    summed = token_logps.sum(dim=-1)
-    count = keep.sum(dim=-1)
-    if normalise == "sum":
-        return summed, count
-    return summed / count.clamp(min=1).to(summed.dtype), count
-
-
-def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
-                           student_ce_weight: float = 0.3, kl_weight: float = 2.0,
-                           teacher_eos_logits: torch.Tensor | None = None, student_eos_logits: torch.Tensor | None = None,
-                           eos_target: torch.Tensor | None = None) -> torch.Tensor:
-    """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
-    CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S)), where T sees the
-    prompt WITH the reference and S WITHOUT it. T is detached inside the KL (stop-gradient), so
-    the KL term only pulls the reference-free view towards the reference-aware one.
-
-    With `teacher_eos_logits`, `student_eos_logits` ([N, V], the position after the label digit,
-    the digit teacher-forced) and `eos_target` ([N], the end-of-sequence id), each view's CE also
-    covers that EOS token, as in the official code, whose causal-LM loss on "k</s>" is the mean
-    over the answer tokens: CE(view) = (CE_digit + CE_eos) / 2. The KL stays on the digit position."""
-    given = [x is not None for x in (teacher_eos_logits, student_eos_logits, eos_target)]
-    if any(given) and not all(given):
-        raise ValueError("teacher_eos_logits, student_eos_logits and eos_target go together")
-
-    def ce(digit_logits, eos_logits):
-        if eos_logits is None:
-            return F.cross_entropy(digit_logits.float(), target)
-        return F.cross_entropy(torch.cat([digit_logits, eos_logits]).float(), torch.cat([target, eos_target]))
-
-    ce_t = ce(teacher_logits, teacher_eos_logits)
-    ce_s = ce(student_logits, student_eos_logits)
-    log_p_t = F.log_softmax(teacher_logits.detach().float(), dim=-1)
-    log_p_s = F.log_softmax(student_logits.float(), dim=-1)
-    kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean")
-    return ce_t + student_ce_weight * ce_s + kl_weight * kl
-
-
 __all__ = [
     "LOSS_TYPES",
     "NORMALISE_MODES",
@@ -326,8 +249,6 @@ __all__ = [
     "implicit_reward",
     "ipo_loss",
     "log_ratio_margin",
-    "sequence_logps",
-    "self_distillation_loss",
     "simpo_loss",
 ]
 

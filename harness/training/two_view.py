@@ -2,7 +2,7 @@
 reference answer, the student view S does not; both are trained to put the label digit first,
 and S is pulled towards T's distribution (T detached):
     CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S))
-over the first answer position (see losses.self_distillation_loss). With ce_covers_eos (the
+over the first answer position (self_distillation_loss). With ce_covers_eos (the
 official code's choice) each view's CE also covers the end-of-sequence token after the digit
 (the digit teacher-forced, one more input token): the answer "k" + EOS, exactly as the seed model's
 SFT examples end. The KL stays on the digit, and the digit is still read at the first answer
@@ -11,14 +11,39 @@ position, where the judge reads it at inference."""
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .loop import optimise
-from .losses import self_distillation_loss
 
 
-def next_token_logits(model, policy, prompts: list[str]) -> torch.Tensor:
-    """[B, V] logits of the first answer token of each chat-formatted prompt (left padding)."""
-    return answer_logits(model, policy, prompts)
+def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
+                           student_ce_weight: float = 0.3, kl_weight: float = 2.0,
+                           teacher_eos_logits: torch.Tensor | None = None, student_eos_logits: torch.Tensor | None = None,
+                           eos_target: torch.Tensor | None = None) -> torch.Tensor:
+    """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
+    CE(T) + student_ce_weight · CE(S) + kl_weight · KL(softmax(T) ‖ softmax(S)), where T sees the
+    prompt WITH the reference and S WITHOUT it. T is detached inside the KL (stop-gradient), so
+    the KL term only pulls the reference-free view towards the reference-aware one.
+
+    With `teacher_eos_logits`, `student_eos_logits` ([N, V], the position after the label digit,
+    the digit teacher-forced) and `eos_target` ([N], the end-of-sequence id), each view's CE also
+    covers that EOS token, as in the official code, whose causal-LM loss on "k</s>" is the mean
+    over the answer tokens: CE(view) = (CE_digit + CE_eos) / 2. The KL stays on the digit position."""
+    given = [x is not None for x in (teacher_eos_logits, student_eos_logits, eos_target)]
+    if any(given) and not all(given):
+        raise ValueError("teacher_eos_logits, student_eos_logits and eos_target go together")
+
+    def ce(digit_logits, eos_logits):
+        if eos_logits is None:
+            return F.cross_entropy(digit_logits.float(), target)
+        return F.cross_entropy(torch.cat([digit_logits, eos_logits]).float(), torch.cat([target, eos_target]))
+
+    ce_t = ce(teacher_logits, teacher_eos_logits)
+    ce_s = ce(student_logits, student_eos_logits)
+    log_p_t = F.log_softmax(teacher_logits.detach().float(), dim=-1)
+    log_p_s = F.log_softmax(student_logits.float(), dim=-1)
+    kl = F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean")
+    return ce_t + student_ce_weight * ce_s + kl_weight * kl
 
 
 def answer_logits(model, policy, prompts: list[str], answer_ids: torch.Tensor | None = None):

@@ -8,16 +8,15 @@ pairs can never repeat a training instruction, at any dataset size.
 
 from __future__ import annotations
 
-import numbers
 import random
 import zlib
-from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from harness.errors import ConfigError
 from harness.records import LabelledPair, PreferencePair, PromptRecord, SFTExample
 
-from .families import CHECKS, FAMILY_NAMES, Family, Task, get_family
+from .config import WorldConfig
+from .families import CHECKS, Family, Task, get_family
 from .filler import FILLER_SENTENCES, add_filler
 from .oracle import grade, justify, review, rubric_for
 
@@ -32,51 +31,6 @@ _MIN_GAP = 0.05  # judge test pairs need a clear winner, not a rounding-level on
 # Rubric scores the EFT responses aim at: weighted to the near misses (3-5) a trained policy's
 # own samples mostly are, where telling right from almost right is the judge's real work.
 EFT_TARGETS = (0, 1, 2, 3, 3, 4, 4, 5, 5)
-
-
-def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ConfigError(
-            f"world.{name} = {value!r} is out of range: expected a number in [{low}, {high}] "
-            f"({meaning}). Set world.{name} to a value in that range."
-        )
-
-
-@dataclass
-class WorldConfig:
-    families: list[str] = field(default_factory=lambda: list(FAMILY_NAMES))
-    verbosity: float = 0.0  # P(a generated good response gets 1-2 filler sentences)
-    label_noise: float = 0.0  # P(a preference pair's chosen/rejected are swapped)
-    reference_accuracy: float = 0.5  # P(an eval reference is the gold answer)
-    ift_wrap_rate: float = 0.4  # P(a seed (IFT or EFT) response is wrapped in a sentence, "Answer: ...": form noise)
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> "WorldConfig":
-        names = self.families
-        if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
-            raise ConfigError(
-                f"world.families = {names!r} is not a non-empty list of family names; valid "
-                f"names are {', '.join(FAMILY_NAMES)}. List at least one of them."
-            )
-        unknown = [n for n in names if n not in FAMILY_NAMES]
-        if unknown:
-            raise ConfigError(
-                f"world.families has unknown family name(s) {unknown}; valid names are "
-                f"{', '.join(FAMILY_NAMES)}. Remove or correct the unknown names."
-            )
-        self.families = list(names)
-        _check_fraction("verbosity", self.verbosity, 0.0, 1.0, "probability of filler")
-        _check_fraction("label_noise", self.label_noise, 0.0, 0.5, "probability of a swap")
-        _check_fraction("reference_accuracy", self.reference_accuracy, 0.0, 1.0,
-                        "probability a reference is correct")
-        _check_fraction("ift_wrap_rate", self.ift_wrap_rate, 0.0, 1.0,
-                        "probability an instruction-following response is wrapped in a sentence")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
-            raise ConfigError(f"world.seed = {self.seed!r} is not an integer; set an integer seed.")
-        return self
 
 
 def pool_of(task: Task) -> int:
@@ -94,7 +48,7 @@ def _tasks(cfg: WorldConfig, split: str, n) -> Iterator[tuple[int, Task, Family,
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ConfigError(f"Dataset size n = {n!r} is invalid: expected an integer >= 0.")
     rng, pool = _rng(cfg, split), SPLIT_POOLS.get(split, TRAIN_POOL)
-    families = [get_family(name) for name in cfg.families]
+    families = [get_family(name) for name in cfg.family_names]
     for i in range(n):
         family = families[i % len(families)]
         for _ in range(100_000):
