@@ -42,9 +42,9 @@ def instrument() -> None:
     from transformers import PreTrainedModel
 
     import harness.training.daa as daa
-    import harness.training.on_policy as on_policy
     import harness.training.sft as sft
-    import harness.training.two_view as two_view
+    import methods.self_j.two_view as two_view
+    import methods.self_judge.on_policy as on_policy
     from harness.sampling.hf import HFSampler
 
     for name in ("generate", "next_token_logprobs", "logprobs"):

@@ -15,7 +15,8 @@ from conftest import FAST, run_cli
 from dataset_fixtures import HH, MT, OASST, UF, UFB, hh, write_split
 from harness.config import validate_config
 from harness.data import hh_rlhf, mt_bench, oasst1, ultrafeedback
-from harness.data.hub import read_split, round_half_up
+from harness.data.hub import read_split
+from harness.rounding import round_half_up
 from harness.data.provider import DataProvider
 from harness.data.sources import open_source
 from harness.errors import ConfigError, DataError

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError
-from harness.judges.meta import bradley_terry, position_weights, score_cap_filter, weighted_win_matrix
-from harness.pairs import length_controlled_pairs, max_min_pairs
+from harness.pairs import max_min_pairs
+from methods.meta_rewarding.actor_pairs import length_controlled_pairs
+from methods.meta_rewarding.judge_ranking import bradley_terry, position_weights, score_cap_filter, weighted_win_matrix
 from harness.records import Judgment, PromptRecord, Sample
 
 # (score, length in tokens) per response of one prompt
@@ -152,7 +153,7 @@ def test_meta_verdict_parser_accepts_both_spellings(text, expected):
 
 
 def test_every_judgment_pair_is_compared_in_both_orders():
-    from harness.judges.meta import all_order_comparisons
+    from methods.meta_rewarding.judge_ranking import all_order_comparisons
 
     comps = all_order_comparisons(3)
     assert len(comps) == 6 and all((j, i) in comps for i, j in comps)

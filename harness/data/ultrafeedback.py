@@ -32,7 +32,8 @@ from typing import Optional
 
 from ..errors import DataError
 from ..records import LabelledPair, PreferencePair, PromptRecord, SFTExample
-from .hub import DatasetSource, ordered_pair, require, round_half_up, take, unique_prompts
+from ..rounding import round_half_up
+from .hub import DatasetSource, ordered_pair, require, take, unique_prompts
 
 HUB_ID = "openbmb/UltraFeedback"
 ASPECTS = ("helpfulness", "honesty", "instruction_following", "truthfulness")

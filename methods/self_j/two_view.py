@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .loop import optimise
+from harness.training.loop import optimise
 
 
 def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,

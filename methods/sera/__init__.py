@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from harness import stages
 from harness.config import check
 from harness.judges.implicit import ImplicitRewardJudge
-from harness.pairs import SELECT_MODES, select_by_margin
 from harness.records import PreferencePair, PromptRecord
 from harness.registry import register_method
 from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
 from harness.training.losses import REFERENCE_FREE_LOSSES
+
+from .selection import SELECT_MODES, select_by_margin
 
 # Two copies of the same network give margins that differ only by float noise.
 EQUAL_MARGIN_TOL = 1e-6

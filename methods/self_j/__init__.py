@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from harness import stages
 from harness.config import TrainConfig, check
 from harness.evaluation.judge_accuracy import _correlations
-from harness.judges.digit import DigitJudge, recalibrated_label
+from harness.judges.digit import DigitJudge
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.judges.templates import SCORE_SCALE, render
 from harness.prompts import fresh_prompts
@@ -30,7 +30,10 @@ from harness.registry import register_method
 from harness.sampling.base import SamplingKnobs
 from harness.selection import InferenceConfig, nested_best_of_n
 from harness.training.daa_config import validate_train
-from harness.training.two_view import train_two_view_judge
+
+from .embedder import Embedder
+from .labels import recalibrated_label
+from .two_view import train_two_view_judge
 
 
 log = logging.getLogger("selfalign")
@@ -181,8 +184,6 @@ def run(ctx) -> dict:
     by_id = {p.id: p for p in prompts}
 
     def cosines():
-        from harness.models.embedder import Embedder
-
         embedder = Embedder(cfg.embedder, device=ctx.policy.device)
         return {"cosine": embedder.cosine([s.text for s in answers], [stages.gold_answer(by_id[s.prompt_id]) for s in answers])}
 

@@ -22,21 +22,22 @@ from typing import Optional
 
 from harness import stages
 from harness.config import check
-from harness.judges.meta import (all_order_comparisons, bradley_terry, distinct_judgments, judgment_variance,
+from .judge_ranking import (all_order_comparisons, bradley_terry, distinct_judgments, judgment_variance,
                                  score_cap_filter, score_cap_limit, weighted_win_matrix)
 from harness.judges.meta_judge import MetaJudge, MetaJudgeConfig
 from harness.judges.oracle import oracle_agreement
 from harness.judges.parsing import parse_score
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.judges.templates import render
-from harness.pairs import dedupe_samples, length_controlled_pairs
 from harness.prompts import fresh_prompts
 from harness.records import PreferencePair
 from harness.registry import register_method
 from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
 
-from .self_rewarding import rubric_template
+from methods.self_rewarding import rubric_template
+
+from .actor_pairs import dedupe_samples, length_controlled_pairs
 
 
 @dataclass

@@ -39,7 +39,8 @@ from harness.sampling.base import SamplingKnobs
 from harness.sampling.hf import HFSampler
 from harness.selection import InferenceConfig, tournaments
 from harness.training.daa_config import DAAConfig
-from harness.training.on_policy import REFRESH_MODES, train_on_policy_daa
+
+from .on_policy import REFRESH_MODES, train_on_policy_daa
 
 
 # Stage A's judge data: every offline preference pair as "which is better, A or B?", in both

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..records import PreferencePair, PromptRecord
-from .daa import _pair_sequences, _reference_logps, daa_batch_loss, loss_normalise
-from .losses import REFERENCE_FREE_LOSSES
-from .loop import optimise
+from harness.records import PreferencePair, PromptRecord
+from harness.training.daa import _pair_sequences, _reference_logps, daa_batch_loss, loss_normalise
+from harness.training.loop import optimise
+from harness.training.losses import REFERENCE_FREE_LOSSES
 
 REFRESH_MODES = ("step", "epoch")
 
