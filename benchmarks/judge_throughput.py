@@ -17,6 +17,7 @@ from models import load, sync_device, vllm_sampler
 from report import fmt_ci, machine, write_section
 
 from harness.judges.judgment_cache import JudgmentCache
+from harness.judges.protocol import JudgeCalls
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.sampling.hf import HFSampler
 from harness.world import WorldConfig, judge_test_pairs
@@ -28,10 +29,10 @@ def rate(sampler, instructions, responses, repeats: int, seed0: int = 1) -> list
     """Judgments/s over `repeats` calls, each with a new sampling seed (so a cache never helps)."""
     out = []
     for r in range(repeats):
-        judge = RubricJudge(sampler, JUDGE, seed=seed0 + r)
+        judge = RubricJudge(sampler, JUDGE)
         sync_device()
         start = time.perf_counter()
-        judge.score(instructions, responses)
+        judge.score(instructions, responses, seed=seed0 + r)
         sync_device()
         out.append(len(responses) * JUDGE.k / (time.perf_counter() - start))
     return out
@@ -61,7 +62,7 @@ def main() -> None:
             gc.collect()
     # judgment cache: fill it once with HF, then the same judge (same seed) again is served from it
     hf.judgment_cache = JudgmentCache(tempfile.mkdtemp(prefix="bench-cache-"))
-    RubricJudge(hf, JUDGE, seed=7).score(instructions, responses)
+    RubricJudge(hf, JUDGE).score(instructions, responses, seed=7)
     rows.append(("judgment cache, warm", rate_cached(hf, instructions, responses, args.repeats)))
     lines = [f"## Rubric-judge throughput (`python benchmarks/judge_throughput.py --model {args.model} --repeats {args.repeats}`)",
              "", f"Machine: {machine()}. Model {args.model}; {args.responses} responses × K = {JUDGE.k} judgments of "
@@ -73,10 +74,10 @@ def main() -> None:
 def rate_cached(sampler, instructions, responses, repeats: int) -> list[float]:
     out = []
     for _ in range(repeats):
-        judge = RubricJudge(sampler, JUDGE, seed=7)
+        judge, calls = RubricJudge(sampler, JUDGE), JudgeCalls()
         start = time.perf_counter()
-        judge.score(instructions, responses)
-        assert judge.judge_calls == 0, "a warm cache must serve every judgment"
+        judge.score(instructions, responses, seed=7, calls=calls)
+        assert calls.n == 0, "a warm cache must serve every judgment"
         out.append(len(responses) * JUDGE.k / (time.perf_counter() - start))
     return out
 

@@ -10,12 +10,14 @@ import json
 import logging
 import random
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
+from .judges.protocol import JudgeCalls
 from .records import records_to_rows
 from .store import AtomicDir, RunStore, atomic_write_json, atomic_write_jsonl, read_jsonl
 
@@ -90,12 +92,13 @@ class RunContext:
         for k, v in deltas.items():
             self.counters[k] = self.counters.get(k, 0) + int(v)
 
-    def counting_judge_calls(self, judge, compute: Callable):
-        """compute(), with the judge calls it made added to this run's counters."""
-        before = judge.judge_calls
-        out = compute()
-        self.count(judge_calls=judge.judge_calls - before)
-        return out
+    @contextmanager
+    def judge_calls(self):
+        """A JudgeCalls for the judges called inside the block; its count joins this run's
+        counters when the block ends (judges report calls, they keep no count of their own)."""
+        calls = JudgeCalls()
+        yield calls
+        self.count(judge_calls=calls.n)
 
     def _snapshot(self) -> dict:
         """Running totals: the sampler counts its own tokens and calls, the rest is counted here."""

@@ -24,6 +24,7 @@ from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
 from .logs import setup_logging
 from .config import check
 from .errors import ModelLoadError, SelfAlignError
+from .judges.protocol import JudgeCalls, report
 from .records import Judgment, LabelledPair
 
 log = logging.getLogger("selfalign")
@@ -40,12 +41,11 @@ class ReferenceScoreJudge:
 
     def __init__(self, pairs: list[LabelledPair]):
         self.known = {(p.prompt, r): s for p in pairs if p.scores for r, s in zip((p.response_a, p.response_b), p.scores)}
-        self.judge_calls = 0
-        self.seed = 0
 
-    def score(self, instructions, responses, ids=None, desc: str = ""):
+    def score(self, instructions, responses, *, seed: int = 0, calls: JudgeCalls | None = None, ids=None,
+              desc: str = "", references=None):
         ids = ids or [(str(i), 0) for i in range(len(responses))]
-        self.judge_calls += len(responses)
+        report(calls, len(responses))
         out = []
         for (pid, idx), i, r in zip(ids, instructions, responses):
             s = self.known.get((i, r))
@@ -139,18 +139,19 @@ def run_judge_job(cfg) -> dict:
     pairs = meta_pairs(cfg, data) if cfg.judge == "meta" else load_pairs(cfg, data)  # a bad file fails before a model loads
     policy = None if cfg.judge == "oracle" else load_checkpoint(cfg, data, device)
     judge = build_judge(cfg, policy, pairs, device)
-    judge.seed = int(cfg.seed)
     cache = getattr(getattr(judge, "sampler", None), "judgment_cache", None)  # shared by the jobs of a multirun
     hits_before, misses_before = (cache.hits, cache.misses) if cache else (0, 0)
     start = time.perf_counter()
-    result = judge_accuracy(judge, pairs, seed=int(cfg.seed), desc=f"{cfg.judge} judge")
+    calls = JudgeCalls()
+    result = judge_accuracy(judge, pairs, seed=int(cfg.seed), judge_seed=int(cfg.seed), calls=calls,
+                            desc=f"{cfg.judge} judge")
     close = getattr(getattr(judge, "sampler", None), "close", None)
     if close:  # a vLLM engine: give its memory and its copy of the weights back before the next job
         close(remove_weights=True)
     outcomes = [r["outcome"] for r in result.pop("rows")]
     which = "– (no model)" if cfg.judge == "oracle" else cfg.checkpoint or f"{cfg.model.name} (base)"
     out = {"judge": cfg.judge, "checkpoint": which,
-           "pairs": cfg.pairs, **result, "judge_calls": judge.judge_calls, "wall_s": time.perf_counter() - start,
+           "pairs": cfg.pairs, **result, "judge_calls": calls.n, "wall_s": time.perf_counter() - start,
            "judge_cache_hits": cache.hits - hits_before if cache else None,
            "judge_cache_misses": cache.misses - misses_before if cache else None}
     if any(p.subset for p in pairs):

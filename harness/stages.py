@@ -99,11 +99,11 @@ def judge(ctx, name: str, judge_obj, prompts: list[PromptRecord], samples: list[
     by_id = {p.id: p for p in prompts}
 
     def compute():
-        judge_obj.seed = ctx.seed(name)
         extra = {"references": [gold_answer(by_id[s.prompt_id]) for s in samples]} if with_reference else {}
-        return ctx.counting_judge_calls(judge_obj, lambda: judge_obj.score(
-            [by_id[s.prompt_id].instruction for s in samples], [s.text for s in samples],
-            ids=[(s.prompt_id, s.index) for s in samples], desc=name, **extra))
+        with ctx.judge_calls() as calls:
+            return judge_obj.score([by_id[s.prompt_id].instruction for s in samples], [s.text for s in samples],
+                                   seed=ctx.seed(name), calls=calls, ids=[(s.prompt_id, s.index) for s in samples],
+                                   desc=name, **extra)
 
     return ctx.records(name, Judgment, compute)
 
@@ -153,9 +153,10 @@ def evaluate(ctx, name: str, judge_obj=None) -> dict:
     summary["mean_length_chars"] = sum(len(t) for t in texts) / len(texts)
     if judge_obj is not None and ecfg.judge_accuracy and ctx.data.judge_pairs:
         def accuracy():
-            judge_obj.seed = ctx.seed(f"{name}/judge_accuracy")
-            return ctx.counting_judge_calls(judge_obj, lambda: judge_accuracy(
-                judge_obj, ctx.data.judge_pairs, seed=int(ctx.cfg.seed), desc=f"{name}/judge_accuracy"))
+            with ctx.judge_calls() as calls:
+                return judge_accuracy(judge_obj, ctx.data.judge_pairs, seed=int(ctx.cfg.seed),
+                                      judge_seed=ctx.seed(f"{name}/judge_accuracy"), calls=calls,
+                                      desc=f"{name}/judge_accuracy")
 
         ja = ctx.json(f"{name}/judge_accuracy", accuracy)
         summary["judge"] = {k: v for k, v in ja.items() if k != "rows"}

@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from conftest import FAST, FAST_SELF_REWARDING, run_cli
+from harness.judges.protocol import JudgeCalls
 from harness.judges.judgment_cache import JudgmentCache
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.sampling.hf import HFSampler
@@ -67,8 +68,8 @@ def _rubric(policy, cfg, folder, instructions, responses):
     sampler = HFSampler(policy, batch_size=8, progress=False)
     if folder is not None:
         sampler.judgment_cache = JudgmentCache(folder)
-    judge = RubricJudge(sampler, cfg, seed=11)
-    return [j.raw for j in judge.score(instructions, responses)], judge.judge_calls
+    calls = JudgeCalls()
+    return [j.raw for j in RubricJudge(sampler, cfg).score(instructions, responses, seed=11, calls=calls)], calls.n
 
 
 def test_identical_responses_keep_independent_draws(tiny_policy, tmp_path):

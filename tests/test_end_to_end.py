@@ -74,14 +74,16 @@ def test_online_dpo_uses_the_fixed_oracle_judge(tmp_path, cache_dir):
 
 def test_oracle_judge_scores_world_prompts_and_fails_on_others():
     from harness.judges.oracle import OracleJudge
+    from harness.judges.protocol import JudgeCalls
     from harness.world import WorldConfig, make_prompts
 
     prompts = make_prompts(WorldConfig(seed=1), "prompts", 3)
     judge = OracleJudge(prompts)
+    calls = JudgeCalls()
     out = judge.score([prompts[0].instruction, prompts[1].instruction, "an unknown task"],
-                      [prompts[0].gold, "", "x"], ids=[("a", 0), ("b", 0), ("c", 0)])
+                      [prompts[0].gold, "", "x"], calls=calls, ids=[("a", 0), ("b", 0), ("c", 0)])
     assert [j.score for j in out] == [5.0, 0.0, None]
-    assert judge.judge_calls == 3
+    assert calls.n == 3
 
 
 FAST_META = ["method.iterations=1", "method.prompts_per_iteration=6", "method.n_samples=3", "method.judge.k=3",

@@ -44,10 +44,8 @@ class TableJudge:
 
     def __init__(self, table):
         self.table = table
-        self.judge_calls = 0
 
-    def score(self, instructions, responses, ids=None, desc=""):
-        self.judge_calls += len(responses)
+    def score(self, instructions, responses, *, seed=0, calls=None, ids=None, desc=""):
         return [Judgment(prompt_id=pid, index=k, score=self.table[r]) for (pid, k), r in zip(ids, responses)]
 
 
@@ -78,7 +76,7 @@ class RuleMetaJudge:
     def __init__(self, rule: str, tasks: dict):
         self.rule, self.tasks = rule, tasks
 
-    def verdicts(self, requests, desc=""):
+    def verdicts(self, requests, *, seed=0, calls=None, desc=""):
         from harness.world import justify
 
         out = []

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from conftest import FAST, FAST_SELF_REWARDING, run_cli
+from harness.judges.protocol import JudgeCalls
 from harness.judges.digit import DigitJudge
 from harness.judges.judgment_cache import JudgmentCache
 from harness.judges.pairwise import PairwiseLogitJudge
@@ -43,38 +44,38 @@ def test_fingerprint_follows_the_weights(tiny_policy):
 
 def test_rubric_judgments_are_served_from_the_cache(tiny_policy, tmp_path):
     cfg = RubricJudgeConfig(k=2, max_new_tokens=12)
-    judge = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=3)
-    first = judge.score(INSTRUCTIONS, RESPONSES)
+    judge, calls = RubricJudge(_sampler(tiny_policy, tmp_path), cfg), JudgeCalls()
+    first = judge.score(INSTRUCTIONS, RESPONSES, seed=3, calls=calls)
     cache = judge.sampler.judgment_cache
-    assert (judge.judge_calls, cache.misses, cache.hits) == (12, 6, 0)
+    assert (calls.n, cache.misses, cache.hits) == (12, 6, 0)
     # a fresh judge and a fresh connection to the same file: nothing computed, same judgments
-    again = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=3)
-    second = again.score(INSTRUCTIONS, RESPONSES)
-    assert again.judge_calls == 0 and again.sampler.judgment_cache.hits == 6
+    again, again_calls = RubricJudge(_sampler(tiny_policy, tmp_path), cfg), JudgeCalls()
+    second = again.score(INSTRUCTIONS, RESPONSES, seed=3, calls=again_calls)
+    assert again_calls.n == 0 and again.sampler.judgment_cache.hits == 6
     assert [j.to_dict() for j in second] == [j.to_dict() for j in first]
     # another sampling seed is another draw: all misses
-    reseeded = RubricJudge(_sampler(tiny_policy, tmp_path), cfg, seed=4)
-    reseeded.score(INSTRUCTIONS, RESPONSES)
-    assert reseeded.judge_calls == 12
+    reseeded_calls = JudgeCalls()
+    RubricJudge(_sampler(tiny_policy, tmp_path), cfg).score(INSTRUCTIONS, RESPONSES, seed=4, calls=reseeded_calls)
+    assert reseeded_calls.n == 12
 
 
 def test_logit_judges_hit_until_the_weights_change(tiny_policy, tmp_path):
     sampler = _sampler(tiny_policy, tmp_path)
-    pairwise = PairwiseLogitJudge(sampler)
-    rows = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
-    assert pairwise.judge_calls == 6
-    again = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
-    assert pairwise.judge_calls == 6
+    pairwise, calls = PairwiseLogitJudge(sampler), JudgeCalls()
+    rows = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS], calls)
+    assert calls.n == 6
+    again = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS], calls)
+    assert calls.n == 6
     assert [x for row in again for x in row] == pytest.approx([x for row in rows for x in row])
-    digit = DigitJudge(sampler)  # another judge on the same texts: its own entries
-    digit.expected_scores(INSTRUCTIONS, RESPONSES)
-    assert digit.judge_calls == 6
+    digit_calls = JudgeCalls()
+    DigitJudge(sampler).expected_scores(INSTRUCTIONS, RESPONSES, calls=digit_calls)  # another judge: its own entries
+    assert digit_calls.n == 6
     param = next(tiny_policy.model.parameters())
     with torch.no_grad():
         param.mul_(1.01)
         try:
-            pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS])
-            assert pairwise.judge_calls == 12  # new weights: recomputed, never served stale
+            pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS], calls)
+            assert calls.n == 12  # new weights: recomputed, never served stale
         finally:
             param.div_(1.01)
 

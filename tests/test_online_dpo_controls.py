@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from harness.judges.protocol import JudgeCalls
 from harness.context import stage_seed
 from harness.errors import ConfigError
 from harness.judges.oracle import OracleJudge, RandomJudge, oracle_agreement
@@ -45,10 +46,9 @@ def _world(n: int, n_samples: int = 4, seed: int = 0):
 
 
 def _pairs(judge, prompts, samples, stage="iter1/judge"):
-    judge.seed = seed_of(stage)  # what stages.judge does
     by_id = {p.id: p for p in prompts}
     judgments = judge.score([by_id[s.prompt_id].instruction for s in samples], [s.text for s in samples],
-                            ids=[(s.prompt_id, s.index) for s in samples])
+                            seed=seed_of(stage), ids=[(s.prompt_id, s.index) for s in samples])  # as stages.judge
     return max_min_pairs(prompts, samples, judgments)
 
 
@@ -136,13 +136,12 @@ def test_random_judge_realised_accuracy_is_one_half():
 def test_random_judge_is_seeded_per_stage_and_response():
     judge = RandomJudge()
     ids = [("a", 0), ("a", 1), ("b", 0)]
-    judge.seed = seed_of("iter1/judge")
-    first = [j.score for j in judge.score(["q"] * 3, ["same text"] * 3, ids=ids)]
-    again = [j.score for j in judge.score(["q"] * 3, ["other text"] * 3, ids=ids)]
-    judge.seed = seed_of("iter2/judge")
-    later = [j.score for j in judge.score(["q"] * 3, ["same text"] * 3, ids=ids)]
+    calls = JudgeCalls()
+    first = [j.score for j in judge.score(["q"] * 3, ["same text"] * 3, seed=seed_of("iter1/judge"), calls=calls, ids=ids)]
+    again = [j.score for j in judge.score(["q"] * 3, ["other text"] * 3, seed=seed_of("iter1/judge"), calls=calls, ids=ids)]
+    later = [j.score for j in judge.score(["q"] * 3, ["same text"] * 3, seed=seed_of("iter2/judge"), calls=calls, ids=ids)]
     assert first == again and first != later and len(set(first)) == 3
-    assert all(0 <= s <= 5 for s in first + later) and judge.judge_calls == 9
+    assert all(0 <= s <= 5 for s in first + later) and calls.n == 9
 
 
 def test_realised_accuracy_counts_equal_quality_pairs_apart():

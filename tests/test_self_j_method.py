@@ -10,6 +10,7 @@ import importlib.metadata as md
 import pytest
 import torch
 
+from harness.judges.protocol import JudgeCalls
 from harness.config import TrainConfig
 from harness.errors import ModelLoadError
 from harness.judges.digit import DigitJudge, expected_digit
@@ -34,12 +35,13 @@ def test_digit_judge_reads_the_ten_digit_tokens_and_returns_their_expectation(ti
     tok = tiny_policy.tokenizer
     assert [tok.decode([i]) for i in judge.digit_ids] == [str(d) for d in range(10)]
     inst, resp = ["What is 1 plus 1?", "Sort: b a"], ["2", "a b"]
-    scores = judge.expected_scores(inst, resp)
+    calls = JudgeCalls()
+    scores = judge.expected_scores(inst, resp, calls=calls)
     with torch.no_grad():
         logits = answer_logits(tiny_policy.model, tiny_policy, judge.prompts(inst, resp))
     manual = [expected_digit(torch.log_softmax(row.float(), -1)[judge.digit_ids].tolist()) for row in logits]
     assert scores == pytest.approx(manual, abs=1e-5)
-    assert all(0 <= s <= 9 for s in scores) and judge.judge_calls == 2
+    assert all(0 <= s <= 9 for s in scores) and calls.n == 2
 
 
 def test_packaged_minilm_embedder_gives_cosines():

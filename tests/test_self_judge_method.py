@@ -14,6 +14,7 @@ import torch
 
 from omegaconf import OmegaConf
 
+from harness.judges.protocol import JudgeCalls
 from harness.context import RunContext
 from harness.errors import TokenizerContractError
 from harness.judges.pairwise import ANSWER_PREFIX, PairwiseLogitJudge
@@ -44,14 +45,15 @@ def test_logit_judge_derives_ab_ids_and_averages_both_orders(tiny_policy):
     assert [tok.decode([i]) for i in judge.token_ids] == [" A", " B"]
 
     inst, y1, y2 = ["What is 3 plus 4?", "Reverse the word cat."], ["7", "tac"], ["8", "cat"]
-    scores = judge.compare(inst, y1, y2)
-    shown_first, shown_second = judge.order_logprobs(inst, y1, y2), judge.order_logprobs(inst, y2, y1)
+    calls = JudgeCalls()
+    scores = judge.compare(inst, y1, y2, calls=calls)
+    shown_first, shown_second = judge.order_logprobs(inst, y1, y2, calls), judge.order_logprobs(inst, y2, y1, calls)
     for (s1, s2), (a1, b1), (a2, b2) in zip(scores, shown_first, shown_second):
         p_a_first = math.exp(a1) / (math.exp(a1) + math.exp(b1))
         p_b_second = math.exp(b2) / (math.exp(a2) + math.exp(b2))
         assert s1 == pytest.approx((p_a_first + p_b_second) / 2, abs=1e-6)
         assert s1 + s2 == pytest.approx(1.0)
-    assert judge.judge_calls == 4 + 2 + 2  # compare = both orders; one forward pass each
+    assert calls.n == 4 + 2 + 2  # compare = both orders; one forward pass each
 
 
 def test_logit_judge_refuses_a_tokenizer_that_splits_the_letters(lowercase_tokenizer):

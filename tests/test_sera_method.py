@@ -36,7 +36,7 @@ def _copy(policy, perturb: float = 0.0, seed: int = 0) -> Policy:
 
 def test_implicit_reward_is_beta_times_the_log_ratio_of_the_two_networks(tiny_policy):
     policy, reference = _copy(tiny_policy, perturb=0.02), _copy(tiny_policy)
-    judge = ImplicitRewardJudge(policy, reference, beta=0.25, max_length=128)
+    judge = ImplicitRewardJudge(policy, reference, beta=0.25, normalise="sum", max_length=128)
     inst, resp = [p.prompt for p in PAIRS], [p.chosen for p in PAIRS]
     lp = HFSampler(policy, progress=False).logprobs(inst, resp)
     lr = HFSampler(reference, progress=False).logprobs(inst, resp)
@@ -49,7 +49,7 @@ def test_implicit_reward_is_beta_times_the_log_ratio_of_the_two_networks(tiny_po
 
 
 def test_margins_are_zero_while_the_policy_is_the_reference_and_the_warmup_rule_applies(tiny_policy):
-    judge = ImplicitRewardJudge(_copy(tiny_policy), _copy(tiny_policy), beta=0.1, max_length=128)
+    judge = ImplicitRewardJudge(_copy(tiny_policy), _copy(tiny_policy), beta=0.1, normalise="sum", max_length=128)
     margins = judge.margins(PAIRS)
     assert margins == [0.0] * len(PAIRS)
     cfg = SimpleNamespace(select_ratio=0.5, select="largest", warmup=1.0)
@@ -59,7 +59,7 @@ def test_margins_are_zero_while_the_policy_is_the_reference_and_the_warmup_rule_
 
 def test_bootstrap_scores_with_the_current_policy(tiny_policy):
     policy, reference = _copy(tiny_policy), _copy(tiny_policy)
-    judge = ImplicitRewardJudge(policy, reference, beta=0.1, max_length=128)
+    judge = ImplicitRewardJudge(policy, reference, beta=0.1, normalise="sum", max_length=128)
     inst, resp = ["What is 2 plus 3?"] * 3, ["5", "6", "7"]
     assert judge.rewards(inst, resp) == [0.0, 0.0, 0.0]
     with torch.no_grad():  # the policy moves; the judge reads it, not a stale copy

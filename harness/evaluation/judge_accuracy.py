@@ -62,11 +62,12 @@ class _Tally:
         }
 
 
-def pointwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy") -> dict:
+def pointwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy",
+                             judge_seed: int = 0, calls=None) -> dict:
     instructions = [p.prompt for p in pairs for _ in (0, 1)]
     responses = [r for p in pairs for r in (p.response_a, p.response_b)]
     ids = [(p.prompt_id, k) for p in pairs for k in (0, 1)]
-    judgments = judge.score(instructions, responses, ids=ids, desc=desc)
+    judgments = judge.score(instructions, responses, seed=judge_seed, calls=calls, ids=ids, desc=desc)
     tally = _Tally()
     for i, p in enumerate(pairs):
         tally.add(p, judgments[2 * i].score, judgments[2 * i + 1].score)
@@ -79,7 +80,8 @@ def pointwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, de
     }
 
 
-def pairwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy") -> dict:
+def pairwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy",
+                            judge_seed: int = 0, calls=None) -> dict:
     """For judges that read a pair at once (kind "pairwise"). Each pair is judged in both orders;
     the verdict combines them (score(a) vs score(b) from `both_order_scores`), and the
     single-order verdicts give order consistency and P(prefer position 1)."""
@@ -87,8 +89,8 @@ def pairwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, des
 
     instructions = [p.prompt for p in pairs]
     a, b = [p.response_a for p in pairs], [p.response_b for p in pairs]
-    rows_ab = judge.order_logprobs(instructions, a, b)
-    rows_ba = judge.order_logprobs(instructions, b, a)
+    rows_ab = judge.order_logprobs(instructions, a, b, calls=calls)  # logit judges: no sampling, no seed
+    rows_ba = judge.order_logprobs(instructions, b, a, calls=calls)
     tally, consistent, position1 = _Tally(), 0, 0
     for p, ab, ba in zip(pairs, rows_ab, rows_ba):
         first_pick = 0 if ab[0] > ab[1] else 1   # order (a, b): "A" names a
@@ -103,13 +105,14 @@ def pairwise_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, des
     }
 
 
-def meta_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "meta-judge accuracy") -> dict:
+def meta_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "meta-judge accuracy",
+                        judge_seed: int = 0, calls=None) -> dict:
     """For a meta-judge on judgment pairs (two reviews of `pair.judged`, the label names the
     right one). Each pair is asked in both orders; a review's score is how many of the two
     verdicts named it, so split verdicts are a tie and a pair with no verdict is a failure."""
     requests = [(p.prompt, p.judged, a, b) for p in pairs for a, b in ((p.response_a, p.response_b),
                                                                        (p.response_b, p.response_a))]
-    verdicts = [v for v, _ in judge.verdicts(requests, desc=desc)]
+    verdicts = [v for v, _ in judge.verdicts(requests, seed=judge_seed, calls=calls, desc=desc)]
     tally, consistent, both_given, position1, given = _Tally(), 0, 0, 0, 0
     for i, p in enumerate(pairs):
         v_ab, v_ba = verdicts[2 * i], verdicts[2 * i + 1]
@@ -129,12 +132,11 @@ def meta_judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: s
     }
 
 
-def judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy") -> dict:
+def judge_accuracy(judge, pairs: list[LabelledPair], seed: int = 0, desc: str = "judge accuracy",
+                   judge_seed: int = 0, calls=None) -> dict:
     """Dispatch on the judge's kind: pointwise judges score each response, pairwise judges a
-    pair, meta-judges a pair of judgments."""
-    kind = getattr(judge, "kind", "pointwise")
-    if kind == "meta":
-        return meta_judge_accuracy(judge, pairs, seed=seed, desc=desc)
-    if kind == "pairwise":
-        return pairwise_judge_accuracy(judge, pairs, seed=seed, desc=desc)
-    return pointwise_judge_accuracy(judge, pairs, seed=seed, desc=desc)
+    pair, meta-judges a pair of judgments. `seed` draws the bootstrap CI; `judge_seed` is the
+    judge's own sampling seed and `calls` the stage's JudgeCalls (judges/protocol.py)."""
+    by_kind = {"meta": meta_judge_accuracy, "pairwise": pairwise_judge_accuracy}
+    score = by_kind.get(getattr(judge, "kind", "pointwise"), pointwise_judge_accuracy)
+    return score(judge, pairs, seed=seed, desc=desc, judge_seed=judge_seed, calls=calls)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .logit import LogitJudge
+from .protocol import JudgeCalls
 
 
 def expected_digit(digit_logprobs: list[float]) -> float:
@@ -37,14 +38,14 @@ class DigitJudge(LogitJudge):
         refs = references if references is not None else [None] * len(responses)
         return [render(self.template, instruction=i, response=r, reference=g) for i, r, g in zip(instructions, responses, refs)]
 
-    def expected_scores(self, instructions, responses, references=None) -> list[float]:
-        rows = self.answer_logprobs(self.prompts(instructions, responses, references), self.digit_ids)
+    def expected_scores(self, instructions, responses, references=None, calls: JudgeCalls | None = None) -> list[float]:
+        rows = self.answer_logprobs(self.prompts(instructions, responses, references), self.digit_ids, calls=calls)
         return [expected_digit(r) for r in rows]
 
-    def score(self, instructions: list[str], responses: list[str], ids=None, desc: str = "",
-              references: list[str] | None = None):
+    def score(self, instructions: list[str], responses: list[str], *, seed: int = 0, calls: JudgeCalls | None = None,
+              ids=None, desc: str = "", references: list[str] | None = None):
         from ..records import Judgment
 
         ids = ids or [(str(i), 0) for i in range(len(responses))]
         return [Judgment(prompt_id=pid, index=idx, score=s, raw=[f"expected digit {s:.4f}"], valid_scores=[s])
-                for (pid, idx), s in zip(ids, self.expected_scores(instructions, responses, references))]
+                for (pid, idx), s in zip(ids, self.expected_scores(instructions, responses, references, calls=calls))]

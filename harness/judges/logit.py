@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .judgment_cache import cached_calls, template_identity
+from .protocol import JudgeCalls, report
 from .templates import check_template, render
 
 
@@ -16,18 +17,17 @@ class LogitJudge:
     def __init__(self, sampler, template: str):
         self.sampler = sampler
         self.template = check_template(template)
-        self.seed = 0
-        self.judge_calls = 0
 
     def answer_context(self, **fields) -> str:
         return self.sampler.policy.chat_prompt(render(self.template, **fields))
 
-    def answer_logprobs(self, prompts: list[str], token_ids: list[int], prefix: str = "") -> list[list[float]]:
+    def answer_logprobs(self, prompts: list[str], token_ids: list[int], prefix: str = "",
+                        calls: JudgeCalls | None = None) -> list[list[float]]:
         """Log-probs of the answer tokens for each rendered judge prompt; prompts judged before by
         the same weights come from the judgment cache and cost no judge call."""
         identity = {"judge": type(self).__name__, **template_identity(self.template), "token_ids": list(token_ids),
                     "prefix": prefix}
         rows, computed = cached_calls(self.sampler, identity, prompts,
                                       lambda ps: self.sampler.next_token_logprobs(ps, token_ids, prefix=prefix))
-        self.judge_calls += computed
+        report(calls, computed)
         return rows

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from ..sampling.base import SamplingParams
 from .judgment_cache import cached_calls, decode_completions, encode_completions, template_identity
 from .parsing import parse_meta_verdict
+from .protocol import JudgeCalls, report
 from .templates import render
 
 
@@ -21,23 +22,22 @@ class MetaJudgeConfig:
 class MetaJudge:
     kind = "meta"  # judges judgments, not responses: scored on judgment pairs
 
-    def __init__(self, sampler, cfg: MetaJudgeConfig, seed: int = 0):
+    def __init__(self, sampler, cfg: MetaJudgeConfig):
         self.sampler = sampler
         self.cfg = cfg
-        self.seed = seed
-        self.judge_calls = 0
 
-    def verdicts(self, requests: list[tuple[str, str, str, str]], desc: str = "meta-judging") -> list[tuple[int | None, str]]:
+    def verdicts(self, requests: list[tuple[str, str, str, str]], *, seed: int = 0, calls: JudgeCalls | None = None,
+                 desc: str = "meta-judging") -> list[tuple[int | None, str]]:
         """requests: (instruction, response, judgment_a, judgment_b) → (1 | 2 | None, raw text)."""
         prompts = [render(self.cfg.template, instruction=i, response=r, judgment_a=a, judgment_b=b)
                    for i, r, a, b in requests]
         if not prompts:
             return []
         params = SamplingParams(n=1, temperature=self.cfg.temperature, top_p=1.0,
-                                max_new_tokens=self.cfg.max_new_tokens, seed=self.seed)
+                                max_new_tokens=self.cfg.max_new_tokens, seed=seed)
         outs, computed = cached_calls(
             self.sampler, {"judge": "meta", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
             lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions,
             sampled=params.temperature > 0)
-        self.judge_calls += computed
+        report(calls, computed)
         return [(parse_meta_verdict(o[0].text), o[0].text) for o in outs]

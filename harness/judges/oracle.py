@@ -21,6 +21,7 @@ from dataclasses import replace
 from typing import Callable
 
 from ..records import Judgment, PreferencePair, PromptRecord
+from .protocol import JudgeCalls, report
 
 
 
@@ -35,10 +36,9 @@ class OracleJudge:
 
     def __init__(self, prompts: list[PromptRecord]):
         self.by_instruction = {p.instruction: p for p in prompts if p.meta.get("family")}
-        self.judge_calls = 0
-        self.seed = 0
 
-    def score(self, instructions: list[str], responses: list[str], ids=None, desc: str = "") -> list[Judgment]:
+    def score(self, instructions: list[str], responses: list[str], *, seed: int = 0, calls: JudgeCalls | None = None,
+              ids=None, desc: str = "", references=None) -> list[Judgment]:
         from ..world import oracle_quality
 
         ids = ids or [(str(i), 0) for i in range(len(responses))]
@@ -48,28 +48,25 @@ class OracleJudge:
             score = None if prompt is None else 5.0 * oracle_quality(prompt, response)
             out.append(Judgment(prompt_id=pid, index=idx, score=score, raw=[] if score is None else [f"oracle {score:.3f}"],
                                 valid_scores=[] if score is None else [score]))
-        self.judge_calls += len(responses)
+        report(calls, len(responses))
         return out
 
 
 class RandomJudge:
     """No information: each response's score is uniform on [0, 5], drawn from a stream keyed by
-    (seed, prompt id, sample index). `seed` is set per stage (stages.judge sets it from the run
-    seed and the stage name), so a re-run draws the same scores."""
+    (seed, prompt id, sample index). stages.judge passes a seed made from the run seed and the
+    stage name, so a re-run draws the same scores."""
 
     kind = "pointwise"
 
-    def __init__(self):
-        self.judge_calls = 0
-        self.seed = 0
-
-    def score(self, instructions: list[str], responses: list[str], ids=None, desc: str = "") -> list[Judgment]:
+    def score(self, instructions: list[str], responses: list[str], *, seed: int = 0, calls: JudgeCalls | None = None,
+              ids=None, desc: str = "", references=None) -> list[Judgment]:
         ids = ids or [(str(i), 0) for i in range(len(responses))]
         out = []
         for pid, idx in ids:
-            score = 5.0 * _keyed_rng("random_judge", self.seed, pid, idx).random()
+            score = 5.0 * _keyed_rng("random_judge", seed, pid, idx).random()
             out.append(Judgment(prompt_id=pid, index=idx, score=score, raw=[f"random {score:.3f}"], valid_scores=[score]))
-        self.judge_calls += len(responses)
+        report(calls, len(responses))
         return out
 
 

@@ -7,6 +7,7 @@ import math
 
 from ..records import LabelledPair, SFTExample
 from .logit import LogitJudge
+from .protocol import JudgeCalls
 from .templates import render
 
 ANSWER_PREFIX = "Winner:"  # the fixed assistant prefix; the next token is " A" or " B"
@@ -55,14 +56,16 @@ class PairwiseLogitJudge(LogitJudge):
         tok = sampler.policy.tokenizer
         self.token_ids = [single_token_id(tok, prefix, " A"), single_token_id(tok, prefix, " B")]
 
-    def order_logprobs(self, instructions: list[str], first: list[str], second: list[str]) -> list[tuple[float, float]]:
+    def order_logprobs(self, instructions: list[str], first: list[str], second: list[str],
+                       calls: JudgeCalls | None = None) -> list[tuple[float, float]]:
         """(log P(A), log P(B)) with `first` shown as response A, one forward pass per item."""
         prompts = [render(self.template, instruction=i, response_a=a, response_b=b)
                    for i, a, b in zip(instructions, first, second)]
-        return [tuple(r) for r in self.answer_logprobs(prompts, self.token_ids, prefix=ANSWER_PREFIX)]
+        return [tuple(r) for r in self.answer_logprobs(prompts, self.token_ids, prefix=ANSWER_PREFIX, calls=calls)]
 
-    def compare(self, instructions: list[str], responses_1: list[str], responses_2: list[str]) -> list[tuple[float, float]]:
+    def compare(self, instructions: list[str], responses_1: list[str], responses_2: list[str],
+                calls: JudgeCalls | None = None) -> list[tuple[float, float]]:
         """(score(y1), score(y2)) per item from both orders; the two scores sum to 1."""
         n = len(instructions)
-        rows = self.order_logprobs(instructions * 2, responses_1 + responses_2, responses_2 + responses_1)
+        rows = self.order_logprobs(instructions * 2, responses_1 + responses_2, responses_2 + responses_1, calls=calls)
         return [both_order_scores(rows[k], rows[n + k]) for k in range(n)]

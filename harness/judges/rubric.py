@@ -14,6 +14,7 @@ from ..records import Judgment
 from ..sampling.base import SamplingParams
 from .judgment_cache import cached_calls, decode_completions, encode_completions, template_identity
 from .parsing import parse_score
+from .protocol import JudgeCalls, report
 from .templates import SCORE_SCALE, TEMPLATES, check_template, render
 
 
@@ -50,33 +51,28 @@ def aggregate(prompt_id: str, index: int, raws: list[str], max_score: float = SC
 class RubricJudge:
     kind = "pointwise"
 
-    def __init__(self, sampler, cfg: RubricJudgeConfig, seed: int = 0):
+    def __init__(self, sampler, cfg: RubricJudgeConfig):
         check_template(cfg.template, "judge.template")
         self.sampler = sampler
         self.cfg = cfg
-        self.seed = seed
-        self.judge_calls = 0
-        self.parse_failures = 0
-        self.raw_judgments = 0
 
     @property
     def template_text(self) -> str:
         return TEMPLATES[self.cfg.template]
 
-    def score(self, instructions: list[str], responses: list[str], ids: list[tuple[str, int]] | None = None,
-              desc: str = "judging", references: list[str] | None = None) -> list[Judgment]:
+    def score(self, instructions: list[str], responses: list[str], *, seed: int = 0, calls: JudgeCalls | None = None,
+              ids: list[tuple[str, int]] | None = None, desc: str = "judging",
+              references: list[str] | None = None) -> list[Judgment]:
         """references: gold answers, for templates that show one (reference_rating_v1)."""
         refs = references if references is not None else [None] * len(responses)
         prompts = [render(self.cfg.template, instruction=i, response=r, reference=g)
                    for i, r, g in zip(instructions, responses, refs)]
-        params = self.cfg.params(seed=self.seed)
+        params = self.cfg.params(seed=seed)
         outs, computed = cached_calls(
             self.sampler, {"judge": "rubric", **template_identity(self.cfg.template), "params": asdict(params)}, prompts,
             lambda ps: self.sampler.generate(ps, params, desc=desc), encode_completions, decode_completions,
             sampled=params.temperature > 0)
         ids = ids or [(str(i), 0) for i in range(len(prompts))]
         judgments = [aggregate(pid, idx, [c.text for c in comps], SCORE_SCALE[self.cfg.template]) for (pid, idx), comps in zip(ids, outs)]
-        self.judge_calls += computed * self.cfg.k
-        self.raw_judgments += len(prompts) * self.cfg.k
-        self.parse_failures += sum(self.cfg.k - len(j.valid_scores) for j in judgments)
+        report(calls, computed * self.cfg.k)
         return judgments

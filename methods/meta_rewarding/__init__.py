@@ -198,8 +198,8 @@ def judge_pairs_note(kept: list[tuple[int, int]]) -> str:
 def meta_verdicts(ctx, meta, plan, name) -> list[list[int | None]]:
     requests = [(item["instruction"], item["response"], item["judgments"][i][0], item["judgments"][j][0])
                 for item in plan for i, j in item["comparisons"]]
-    meta.seed = ctx.seed(name)
-    flat = ctx.counting_judge_calls(meta, lambda: meta.verdicts(requests, desc=name))
+    with ctx.judge_calls() as calls:
+        flat = meta.verdicts(requests, seed=ctx.seed(name), calls=calls, desc=name)
     out, k = [], 0
     for item in plan:
         n = len(item["comparisons"])

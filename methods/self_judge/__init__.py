@@ -32,6 +32,7 @@ from harness.config import TrainConfig, check
 from harness.data.provider import DataProvider
 from harness.judges.oracle import oracle_agreement
 from harness.judges.pairwise import PairwiseLogitJudge
+from harness.judges.protocol import JudgeCalls
 from harness.prompts import fresh_prompts
 from harness.records import PreferencePair
 from harness.registry import register_method
@@ -80,16 +81,17 @@ def self_judged_pairs(sampler, judge_sampler_for, cfg, sample_seed: int, batch) 
     params = cfg.sampling.params(n=2, seed=sample_seed)
     outs = sampler.generate([p.instruction for p in batch], params, desc="self-judge samples")
     y1, y2 = [o[0].text for o in outs], [o[1].text for o in outs]
+    calls = JudgeCalls()
     with judge_sampler_for() as judge_sampler:
         judge = PairwiseLogitJudge(judge_sampler, cfg.judge_template)
-        scores = judge.compare([p.instruction for p in batch], y1, y2)
+        scores = judge.compare([p.instruction for p in batch], y1, y2, calls=calls)
     pairs = []
     for p, a, b, (sa, sb) in zip(batch, y1, y2, scores):
         chosen, rejected, sc, sr = (a, b, sa, sb) if sa >= sb else (b, a, sb, sa)
         pairs.append(PreferencePair(prompt_id=p.id, prompt=p.instruction, chosen=chosen, rejected=rejected,
                                     chosen_score=sc, rejected_score=sr, source="self_judged_on_policy"))
     stats = {"identical_text_pairs": sum(a == b for a, b in zip(y1, y2)),
-             "score_gap": sum(p.chosen_score - p.rejected_score for p in pairs), "judge_calls": judge.judge_calls}
+             "score_gap": sum(p.chosen_score - p.rejected_score for p in pairs), "judge_calls": calls.n}
     return pairs, stats
 
 
@@ -141,7 +143,7 @@ def self_train(ctx, prompts) -> dict:
     return stats
 
 
-def tournament_picks(ctx, name: str, judge, candidates) -> dict[str, dict[str, int]]:
+def tournament_picks(ctx, name: str, judge, candidates, calls=None) -> dict[str, dict[str, int]]:
     """Stage C for every N of the curve: a knock-out tournament among each prompt's first N
     candidates; each round of all prompts goes to the judge as one batch."""
     cfg = ctx.method_cfg.inference
@@ -155,7 +157,7 @@ def tournament_picks(ctx, name: str, judge, candidates) -> dict[str, dict[str, i
 
         def judge_round(matches):
             scores = judge.compare([instruction[a.prompt_id] for _, a, _ in matches],
-                                   [a.text for _, a, _ in matches], [b.text for _, _, b in matches])
+                                   [a.text for _, a, _ in matches], [b.text for _, _, b in matches], calls=calls)
             return [sa >= sb for sa, sb in scores]
 
         seeds = [ctx.seed(f"{name}/n{n}/{pid}") for pid in by_prompt]
@@ -179,8 +181,11 @@ def run(ctx) -> dict:
 
     candidates = stages.eval_candidates(ctx, "eval/M2/select", cfg.inference.max_n, cfg.inference.sampling)
 
-    picked = ctx.json("eval/M2/select/tournament", lambda: ctx.counting_judge_calls(
-        judge, lambda: tournament_picks(ctx, "eval/M2/select", judge, candidates)))
+    def tournament():
+        with ctx.judge_calls() as calls:
+            return tournament_picks(ctx, "eval/M2/select", judge, candidates, calls)
+
+    picked = ctx.json("eval/M2/select/tournament", tournament)
     by_n, _ = stages.selection_win_rates(ctx, "eval/M2/select", candidates, picked["picks"])
     summary = stages.with_selection(greedy, by_n, cfg.inference.best_of, "tournament")
     ctx.log_iteration({"iteration": 1, "model": "M2", "refresh": cfg.refresh, "train": train_stats, "eval": greedy,

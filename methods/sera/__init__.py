@@ -135,7 +135,7 @@ def run(ctx) -> dict:
     folders = [seed_info["folder"]]  # folders[t - 1] holds π_t: M1, then each iteration's checkpoint
     for t in range(1, cfg.iterations + 1):
         it = f"iter{t}"
-        reviewed = ctx.json(f"{it}/review", lambda: ctx.counting_judge_calls(judge, lambda: {"margins": judge.margins(offline)}))
+        reviewed = ctx.json(f"{it}/review", lambda: review_margins(ctx, judge, offline))
         keep, review_stats = review(offline, reviewed["margins"], cfg)
         selected = [offline[i] for i in keep]
 
@@ -143,8 +143,8 @@ def run(ctx) -> dict:
         if cfg.bootstrap_prompts > 0:
             subset = random.Random(ctx.seed(f"{it}/bootstrap")).sample(pool, min(cfg.bootstrap_prompts, len(pool)))
             samples = stages.sample(ctx, f"{it}/bootstrap/sample", subset, cfg.sampling.params(n=cfg.bootstrap_samples))
-            scored = ctx.json(f"{it}/bootstrap/rewards", lambda: ctx.counting_judge_calls(judge, lambda: {
-                "rewards": ensemble_rewards(ctx, judge, judge_of, t, subset, samples, folders)}))
+            scored = ctx.json(f"{it}/bootstrap/rewards", lambda: {
+                "rewards": ensemble_rewards(ctx, judge, judge_of, t, subset, samples, folders)})
             boot, boot_stats = bootstrap_pairs(subset, samples, scored["rewards"], cfg)
             cap = int(cfg.bootstrap_ratio * len(selected))
             boot_stats.update(bootstrap_candidates=len(boot), bootstrap_dropped_cap=max(0, len(boot) - cap))
@@ -161,16 +161,20 @@ def run(ctx) -> dict:
     return {**result, "highlights": {"selected+bootstrapped by iteration": " / ".join(notes)}}
 
 
+def review_margins(ctx, judge, offline) -> dict:
+    with ctx.judge_calls() as calls:
+        return {"margins": judge.margins(offline, calls)}
+
+
 def ensemble_rewards(ctx, judge, judge_of, t: int, prompts, samples, folders) -> list[float]:
     """r_t of every sample, or (1 − γ) r_t + γ r_{t−1} with π_{t−1} reloaded from its checkpoint
     (folders[t - 2]; folders[t - 1] holds π_t)."""
     by_id = {p.id: p.instruction for p in prompts}
     instructions, texts = [by_id[s.prompt_id] for s in samples], [s.text for s in samples]
-    current = judge.rewards(instructions, texts)
-    gamma = ctx.method_cfg.ensemble_gamma
-    if gamma == 0 or t == 1:
-        return current
-    previous_judge = judge_of(stages.frozen_policy(ctx, folders[t - 2]))
-    previous = previous_judge.rewards(instructions, texts)
-    ctx.count(judge_calls=previous_judge.judge_calls)  # the current judge's calls are counted by the caller
+    with ctx.judge_calls() as calls:
+        current = judge.rewards(instructions, texts, calls)
+        gamma = ctx.method_cfg.ensemble_gamma
+        if gamma == 0 or t == 1:
+            return current
+        previous = judge_of(stages.frozen_policy(ctx, folders[t - 2])).rewards(instructions, texts, calls)
     return [(1 - gamma) * c + gamma * p for c, p in zip(current, previous)]
