@@ -20,9 +20,9 @@ from .world.config import WorldConfig
 @dataclass
 class LoraConfig:
     enabled: bool = False  # LoRA adapters instead of a full fine-tune; the reference is then the adapter-disabled network
-    r: int = 8
-    alpha: int = 16
-    dropout: float = 0.0
+    r: int = 8  # adapter rank
+    alpha: int = 16  # adapter scaling (alpha / r)
+    dropout: float = 0.0  # dropout on the adapter input
     target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
 
 
@@ -31,18 +31,18 @@ class TinyConfig:
     """Shape of the locally built Llama (byte-level BPE tokenizer trained on the world: single-token
     digits and A/B letters) and its pre-training on the world's IFT data; cached by these knobs."""
 
-    vocab_size: int = 1024
-    hidden_size: int = 128
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 384
-    max_position: int = 512
+    vocab_size: int = 1024  # BPE vocabulary trained on the world's text
+    hidden_size: int = 128  # model width
+    num_layers: int = 4  # decoder layers
+    num_heads: int = 4  # attention heads
+    intermediate_size: int = 384  # MLP width
+    max_position: int = 512  # longest sequence the model is built for
     # World IFT examples for pre-training (loss on every token), sized so that M1 is neither at
     # chance nor at ceiling (`selfalign-world` prints how it does).
     pretrain_examples: int = 12000
-    pretrain_epochs: int = 2
-    pretrain_lr: float = 3e-3
-    pretrain_batch_size: int = 32
+    pretrain_epochs: int = 2  # passes over those examples
+    pretrain_lr: float = 3e-3  # peak learning rate of pre-training
+    pretrain_batch_size: int = 32  # examples per pre-training step
 
 
 @dataclass
@@ -76,13 +76,13 @@ class SamplerConfig:
 class TrainConfig:
     """One optimisation phase; the defaults are the tiny model's full fine-tune."""
 
-    lr: float = 1e-4
-    epochs: int = 1
-    batch_size: int = 16
-    grad_accum: int = 1
-    max_grad_norm: float = 1.0
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.0
+    lr: float = 1e-4  # peak learning rate (AdamW), after linear warm-up, then linear decay
+    epochs: int = 1  # passes over the phase's data
+    batch_size: int = 16  # examples (or pairs) per optimiser step, before accumulation
+    grad_accum: int = 1  # micro-batches accumulated per optimiser step
+    max_grad_norm: float = 1.0  # gradient clipping norm
+    warmup_ratio: float = 0.1  # share of the steps spent warming the learning rate up
+    weight_decay: float = 0.0  # AdamW weight decay
 
 
 @dataclass

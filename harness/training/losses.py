@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 from harness.errors import ConfigError
 
@@ -73,37 +74,24 @@ def log_ratio_margin(
 # per-pair losses
 
 
-def dpo_loss(
-    policy_chosen_logps: torch.Tensor,
-    policy_rejected_logps: torch.Tensor,
-    ref_chosen_logps: torch.Tensor,
-    ref_rejected_logps: torch.Tensor,
-    beta: float,
-) -> torch.Tensor:
+# The three reference-based losses share one signature: (policy chosen, policy rejected, reference
+# chosen, reference rejected) log-probs per pair, then beta.
+def dpo_loss(policy_chosen_logps: Tensor, policy_rejected_logps: Tensor, ref_chosen_logps: Tensor,
+             ref_rejected_logps: Tensor, beta: float) -> Tensor:
     """Per-pair DPO loss -log sigmoid(beta * delta), computed with logsigmoid for stability."""
     delta = log_ratio_margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     return -F.logsigmoid(beta * delta)
 
 
-def ipo_loss(
-    policy_chosen_logps: torch.Tensor,
-    policy_rejected_logps: torch.Tensor,
-    ref_chosen_logps: torch.Tensor,
-    ref_rejected_logps: torch.Tensor,
-    beta: float,
-) -> torch.Tensor:
+def ipo_loss(policy_chosen_logps: Tensor, policy_rejected_logps: Tensor, ref_chosen_logps: Tensor,
+             ref_rejected_logps: Tensor, beta: float) -> Tensor:
     """Per-pair IPO loss (delta - 1/(2 beta))^2: regresses the margin onto a fixed target."""
     delta = log_ratio_margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     return (delta - 1.0 / (2.0 * beta)) ** 2
 
 
-def hinge_loss(
-    policy_chosen_logps: torch.Tensor,
-    policy_rejected_logps: torch.Tensor,
-    ref_chosen_logps: torch.Tensor,
-    ref_rejected_logps: torch.Tensor,
-    beta: float,
-) -> torch.Tensor:
+def hinge_loss(policy_chosen_logps: Tensor, policy_rejected_logps: Tensor, ref_chosen_logps: Tensor,
+               ref_rejected_logps: Tensor, beta: float) -> Tensor:
     """Per-pair SLiC-style hinge loss relu(1 - beta * delta)."""
     delta = log_ratio_margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     return F.relu(1.0 - beta * delta)
