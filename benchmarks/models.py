@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
 
 
 def compose(*overrides: str):
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from harness.compose import compose as compose_config
 
-    from harness.config import register_schemas
-
-    register_schemas()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return hydra_compose("config", overrides=list(overrides))
+    return compose_config(list(overrides), method=None)
 
 
 def load(model: str, *overrides: str):

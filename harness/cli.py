@@ -14,13 +14,13 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from .compose import CONF_DIR
 from .config import register_schemas
 from .errors import SelfAlignError
 from .logs import setup_logging
 from .method_knobs import unknown_knob_hint
 from .registry import plugin_searchpath
 
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 EXIT_USER_ERROR = 2
 
 

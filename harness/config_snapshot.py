@@ -23,7 +23,7 @@ def snapshot() -> str:
 
     from .registry import available_methods, get_method
     from .runner import method_config
-    from .world_app import compose
+    from .compose import compose
 
     names = available_methods()
     # interpolations stay unresolved: the snapshot must not depend on the machine's environment

@@ -20,7 +20,8 @@ import torch
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
+from .cli import EXIT_USER_ERROR, print_error
+from .compose import CONF_DIR
 from .logs import setup_logging
 from .config import check
 from .errors import ModelLoadError, SelfAlignError

@@ -18,29 +18,12 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import CONF_DIR, EXIT_USER_ERROR, print_error
+from .cli import EXIT_USER_ERROR, print_error
+from .compose import compose
 from .logs import setup_logging
 from .errors import ConfigError, SelfAlignError
 
 log = logging.getLogger("selfalign")
-
-
-def compose(overrides: list[str], method: str = "self_rewarding"):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from .config import register_schemas
-    from .registry import plugin_searchpath
-
-    register_schemas()
-    try:
-        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=[f"method={method}", *overrides, *plugin_searchpath()])
-    except (HydraException, OmegaConfBaseException) as e:
-        raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
-                          f"config groups and keys.") from None
 
 
 def run(args) -> dict:

@@ -56,7 +56,7 @@ def shipped_knobs() -> dict:
     """The online loop's knobs as conf/method/online_dpo.yaml ships them."""
     from omegaconf import OmegaConf
 
-    from harness.world_app import compose
+    from harness.compose import compose
 
     method = compose([], method="online_dpo").method
     return {knob: OmegaConf.select(method, knob) for knob in ARMS[0][1]}

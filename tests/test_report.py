@@ -14,7 +14,7 @@ from harness.report import leaderboard_rows, load_metrics, to_csv, to_markdown
 from harness.runner import method_config
 from harness.stats import mean_ci_across_seeds
 from harness.store import variant_hash
-from harness.world_app import compose
+from harness.compose import compose
 
 
 def _config(seed=0, **method) -> dict:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from .stored_runs import est as _est, paired_vs, read_config
 
-# Self-J's label mixes self-evaluation (weight w) with cosine similarity; the ablations keep one signal
-SELF_J_MIX, SELF_J_ALONE = 0.5, {"self-evaluation alone (w = 1)": 1.0, "cosine alone (w = 0)": 0.0}
+# Self-J's label mixes self-evaluation (weight w) with cosine similarity; the ablations keep one
+# signal. Any 0 < w < 1 is a mix: the main runs carry the method's own default.
+SELF_J_ALONE = {"self-evaluation alone (w = 1)": 1.0, "cosine alone (w = 0)": 0.0}
 
 
 def _config(m: dict) -> dict:
@@ -118,7 +119,8 @@ def tournament_beats_one_sample(runs: list[dict]) -> dict:
 def mixed_signal_beats_either(runs: list[dict]) -> dict:
     """Self-J: the default mix of self-evaluation and cosine similarity against each signal alone,
     paired per prompt; the claim holds only if the mix beats both."""
-    mix = _select(runs, "self_j", lambda m: _clean(m) and _knob(m, "method.w") == SELF_J_MIX)
+    mix = _select(runs, "self_j", lambda m: _clean(m) and 0 < (_knob(m, "method.w") or 0) < 1)
+    mix_w = "/".join(f"{w:g}" for w in sorted({_knob(m, "method.w") for m in mix})) or "–"
     gains, parts = [], []
     for name, w in SELF_J_ALONE.items():
         alone = _select(runs, "self_j", lambda m, w=w: _clean(m) and _knob(m, "method.w") == w)
@@ -131,7 +133,7 @@ def mixed_signal_beats_either(runs: list[dict]) -> dict:
     # the headline number is the smaller of the two gains: the mix has to beat both
     est = min((g for g in gains if g), key=lambda g: g["mean"], default=None)
     return {"claim": "self-evaluation plus cosine beats either alone", "method": "self_j",
-            "measure": f"win rate, mix (w = {SELF_J_MIX:g}) − the better single signal (points, paired per prompt)",
+            "measure": f"win rate, mix (w = {mix_w}) − the better single signal (points, paired per prompt)",
             "estimate": est, "verdict": verdict, "detail": "; ".join(parts)}
 
 
