@@ -23,7 +23,7 @@ class LoraConfig:
     r: int = 8  # adapter rank
     alpha: int = 16  # adapter scaling (alpha / r)
     dropout: float = 0.0  # dropout on the adapter input
-    target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])  # adapted layers
 
 
 @dataclass
@@ -129,7 +129,7 @@ class EvalConfig:
     # OPENAI_API_KEY or OPENAI_CLIENT_CONFIG_PATH)
     annotator: str = "oracle"
     temperature: float = 0.0  # greedy outputs for the win rate
-    max_new_tokens: int = 32
+    max_new_tokens: int = 32  # longest evaluated output
     judge_accuracy: bool = True  # score the method's judge on the labelled judge pairs
     bootstrap: int = 2000  # bootstrap resamples for confidence intervals
     # also the raw and length-controlled win rate from alpaca_eval's own functions (offline: its GLM gets

@@ -32,8 +32,8 @@ class JudgeSweepConfig(RuntimeConfig):
     n_pairs: int = 0  # use only the first n pairs (0 = all)
     rubric: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)  # the rubric judge, as Self-Rewarding samples it
     meta_judge: MetaJudgeConfig = field(default_factory=MetaJudgeConfig)  # the meta-judge's decoding, as Meta-Rewarding's
-    pairwise_template: str = "pairwise_ab_v1"
-    digit_template: str = "digit_judge_v1"
+    pairwise_template: str = "pairwise_ab_v1"  # pairwise judge: the A/B question (Self-Judge's)
+    digit_template: str = "digit_judge_v1"  # digit judge: the view it reads (digit_judge_ref_v1 shows a reference)
     beta: float = DAAConfig.beta  # implicit judge: the β of the DAA loss that trained the checkpoint
     normalise: str = DAAConfig.normalise  # implicit judge: response log-probs summed or averaged per token
 

@@ -16,7 +16,7 @@ def group_by_prompt(samples: list[Sample], judgments: list[Judgment]):
 
 
 def max_min_pairs(prompts: list[PromptRecord], samples: list[Sample], judgments: list[Judgment],
-                  min_valid: int = 2) -> tuple[list[PreferencePair], dict]:
+                  min_valid: int) -> tuple[list[PreferencePair], dict]:
     """chosen = the highest mean score, rejected = the lowest. A prompt is dropped when fewer than
     `min_valid` responses have a valid score, or when the best and worst scores are equal."""
     groups = group_by_prompt(samples, judgments)

@@ -36,7 +36,7 @@ PLUGINS_ENV = "SELFALIGN_PLUGINS"
 class MethodEntry:
     name: str
     run: Callable
-    config: Optional[type]  # dataclass of the method's knobs (validated against conf/method/<name>.yaml)
+    config: Optional[type]  # dataclass of the method's knobs, their defaults and checks (the schema of method=<name>)
     has_judge: bool = False
     variant: Optional[Callable] = None  # fn(method config) -> short label of non-default knobs ("" = default)
     # fn(method config) -> the rubric template its judge reads, so the seed EFT data is rendered with

@@ -39,7 +39,7 @@ class SelfRewardingConfig:
     sampling: SamplingKnobs = field(default_factory=lambda: SamplingKnobs(temperature=0.7, top_p=0.9, max_new_tokens=32))
     judge: RubricJudgeConfig = field(default_factory=RubricJudgeConfig)  # the additive 5-point rubric, K=3 (paper)
     min_valid: int = 2  # a prompt needs this many validly scored responses to make a pair
-    daa: DAAConfig = field(default_factory=DAAConfig)  # paper: DPO, β = 0.1; the shared recipe: results/controls.md
+    daa: DAAConfig = field(default_factory=DAAConfig)  # paper: DPO, β = 0.1, batch 16; the shared recipe: results/controls.md
 
     def validate(self):
         check(self.iterations, self.iterations >= 1, "method.iterations", "at least 1 iteration")

@@ -53,7 +53,8 @@ def runs_of(root: Path, name: str) -> list[Path]:
 
 
 def shipped_knobs() -> dict:
-    """The online loop's knobs as conf/method/online_dpo.yaml ships them."""
+    """The online loop's knobs as `method=online_dpo` composes them (their defaults: DAAConfig and
+    SelfRewardingConfig)."""
     from omegaconf import OmegaConf
 
     from harness.compose import compose
@@ -106,7 +107,7 @@ def main() -> None:
     note = (f"sft: {_fmt(sft_wr)}. The rule picks **{chosen}**" if chosen else
             f"sft: {_fmt(sft_wr)}. No arm passes the negative control, so the rule picks none")
     note += (f"; the shipped default ({shipped_label or shipped}) "
-             + ("is that arm." if shipped_label == chosen else "is NOT that arm: change conf/method/{online_dpo,self_rewarding,meta_rewarding}.yaml."))
+             + ("is that arm." if shipped_label == chosen else "is NOT that arm: change the defaults in harness/training/daa_config.py and methods/self_rewarding.py."))
     if chosen and not any(results[label]["negative"] and results[label]["gain"]["mean"] >= POSITIVE_MARGIN for label in results):
         note += (f" No arm that passes the negative control reaches the positive control's +{POSITIVE_MARGIN:g}-point "
                  "margin on these seeds.")

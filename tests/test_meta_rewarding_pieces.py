@@ -32,7 +32,7 @@ def test_length_controlled_selection(rho, expected):
 
 def test_rho_zero_is_plain_max_min_by_score():
     (lc,), _ = length_controlled_pairs(*_inputs(), rho=0.0)
-    (mm,), _ = max_min_pairs(*_inputs())
+    (mm,), _ = max_min_pairs(*_inputs(), min_valid=2)
     assert (lc.chosen_score, lc.rejected_score) == (mm.chosen_score, mm.rejected_score) == (5.0, 1.0)
 
 

@@ -49,7 +49,7 @@ def _pairs(judge, prompts, samples, stage="iter1/judge"):
     by_id = {p.id: p for p in prompts}
     judgments = judge.score([by_id[s.prompt_id].instruction for s in samples], [s.text for s in samples],
                             seed=seed_of(stage), ids=[(s.prompt_id, s.index) for s in samples])  # as stages.judge
-    return max_min_pairs(prompts, samples, judgments)
+    return max_min_pairs(prompts, samples, judgments, min_valid=2)
 
 
 def _cfg(judge: str, p: float = 1.0) -> OnlineDPOConfig:

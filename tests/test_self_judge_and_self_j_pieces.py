@@ -83,7 +83,7 @@ def test_self_distillation_loss_weights_and_stop_gradient():
     t = torch.tensor([[2.0, 0.0, -1.0]], requires_grad=True)
     s = torch.tensor([[0.5, 0.5, 0.0]], requires_grad=True)
     y = torch.tensor([0])
-    loss = self_distillation_loss(t, s, y)
+    loss = self_distillation_loss(t, s, y, 0.3, 2.0)
 
     def softmax(v):
         e = [math.exp(x) for x in v]
@@ -140,4 +140,4 @@ def test_self_distillation_loss_ce_covers_the_eos_after_the_digit_and_the_kl_doe
     assert torch.allclose(t.grad, t_only.grad, atol=1e-6) and torch.allclose(t_eos.grad, t_eos_only.grad, atol=1e-6)
     assert t_eos.grad.abs().sum() > 0 and s_eos.grad.abs().sum() > 0  # the EOS positions are trained
     with pytest.raises(ValueError, match="go together"):
-        self_distillation_loss(t, s, y, teacher_eos_logits=t_eos)
+        self_distillation_loss(t, s, y, 0.3, 2.0, teacher_eos_logits=t_eos)

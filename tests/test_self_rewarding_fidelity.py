@@ -57,7 +57,7 @@ def _table(scores_by_prompt):
 
 def test_pairs_pick_highest_and_lowest():
     prompts, samples, judgments = _table({"a": [2.0, 4.5, None, 1.0]})
-    pairs, stats = max_min_pairs(prompts, samples, judgments)
+    pairs, stats = max_min_pairs(prompts, samples, judgments, min_valid=2)
     assert [(p.chosen, p.rejected) for p in pairs] == [("a-r1", "a-r3")]
     assert (pairs[0].chosen_score, pairs[0].rejected_score) == (4.5, 1.0)
     assert stats["pairs_kept"] == 1
@@ -66,7 +66,7 @@ def test_pairs_pick_highest_and_lowest():
 # (3) tie → prompt dropped
 def test_tie_drops_prompt():
     prompts, samples, judgments = _table({"a": [3.0, 3.0, 3.0, None], "b": [1.0, 2.0, 2.0, 1.0]})
-    pairs, stats = max_min_pairs(prompts, samples, judgments)
+    pairs, stats = max_min_pairs(prompts, samples, judgments, min_valid=2)
     assert [p.prompt_id for p in pairs] == ["b"]
     assert stats["dropped_tie"] == 1
 
@@ -74,7 +74,7 @@ def test_tie_drops_prompt():
 # (4) fewer than 2 valid scores → prompt dropped
 def test_fewer_than_two_valid_drops_prompt():
     prompts, samples, judgments = _table({"a": [None, 4.0, None, None], "b": [None] * 4, "c": [0.0, 5.0]})
-    pairs, stats = max_min_pairs(prompts, samples, judgments)
+    pairs, stats = max_min_pairs(prompts, samples, judgments, min_valid=2)
     assert [p.prompt_id for p in pairs] == ["c"]
     assert stats["dropped_invalid"] == 2 and stats["dropped_tie"] == 0
 

@@ -16,7 +16,7 @@ from .templates import render
 class MetaJudgeConfig:
     temperature: float = 0.0  # greedy verdicts, both orders of every judgment pair
     max_new_tokens: int = 24  # room for a short reason and "Winner: Judgement A|B"
-    template: str = "meta_judge_v1"
+    template: str = "meta_judge_v1"  # harness/judges/templates.py
 
 
 class MetaJudge:

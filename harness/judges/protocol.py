@@ -3,8 +3,8 @@ call takes its sampling seed as an argument and reports the judge calls it made 
 `JudgeCalls`, so one judge object can serve several stages without carrying state between them.
 
     pointwise  score(instructions, responses, *, seed, calls, ids, desc, references) -> [Judgment]
-    pairwise   order_logprobs(instructions, first, second, *, calls) -> [(log P(A), log P(B))]
-               compare(instructions, responses_1, responses_2, *, calls) -> [(score_1, score_2)]
+    pairwise   order_logprobs(instructions, first, second, calls) -> [(log P(A), log P(B))]
+               compare(instructions, responses_1, responses_2, calls) -> [(score_1, score_2)]
     meta       verdicts(requests, *, seed, calls, desc) -> [(1 | 2 | None, raw text)]
 
 `seed` only matters to judges that sample (the rubric judge, the meta-judge, the random judge);
@@ -12,10 +12,6 @@ the others accept it so every pointwise judge is called the same way. A judge ca
 judged input that was computed, not served from the judgment cache (judges/judgment_cache.py)."""
 
 from __future__ import annotations
-
-from typing import Protocol
-
-from ..records import Judgment
 
 
 class JudgeCalls:
@@ -33,9 +29,3 @@ def report(calls: JudgeCalls | None, n: int) -> None:
     if calls is not None:
         calls.add(n)
 
-
-class PointwiseJudge(Protocol):
-    kind: str  # "pointwise"
-
-    def score(self, instructions: list[str], responses: list[str], *, seed: int = 0, calls: JudgeCalls | None = None,
-              ids=None, desc: str = "", references: list[str] | None = None) -> list[Judgment]: ...

@@ -25,7 +25,7 @@ class RubricJudgeConfig:
 
     k: int = 3  # judgments sampled per response, averaged over the valid ones (Self-Rewarding paper: 3)
     temperature: float = 0.7  # Self-Rewarding paper: T=0.7, top_p=0.9
-    top_p: float = 0.9
+    top_p: float = 0.9  # nucleus mass of each judgment
     max_new_tokens: int = 48  # room for the short review and "Score: k"
     template: str = "rubric_additive_v1"  # harness/judges/templates.py
 

@@ -33,9 +33,9 @@ class SamplingKnobs:
     """How a method samples, as configured: the decoding knobs of SamplingParams without n and the
     seed, which the method and the run supply. Each method's dataclass states its paper's values."""
 
-    temperature: float = 0.7
-    top_p: float = 1.0
-    max_new_tokens: int = 64
+    temperature: float  # 0 = greedy
+    top_p: float  # nucleus mass
+    max_new_tokens: int  # longest response
 
     def params(self, n: int = 1, seed: int = 0) -> SamplingParams:
         return SamplingParams(n=n, temperature=self.temperature, top_p=self.top_p,

@@ -59,7 +59,7 @@ def score_cap_limit(n: int, cap: float | None) -> int | None:
     return max(1, math.ceil(cap * n - 1e-9))  # the tolerance keeps 0.28 · 25 = 7.000000000000001 at 7
 
 
-def score_cap_filter(chosen_scores: list[float], cap: float | None = 0.4, seed: int = 0) -> list[int]:
+def score_cap_filter(chosen_scores: list[float], cap: float | None, seed: int = 0) -> list[int]:
     """Indices (ascending) of the judge pairs to keep under Meta-Rewarding's score cap. The
     meta-judge favours judgments that give high scores, so no single score value may fill more
     than a `cap` share of the chosen judgments: each value keeps at most ceil(cap · n) of the n

@@ -64,7 +64,9 @@ class SelfRatingConfig(RubricJudgeConfig):
     top_p: float = 1.0
     max_new_tokens: int = 8
     template: str = "reference_rating_v1"
-    max_score: float = 9.0  # the 0-9 scale; must equal the template's (SCORE_SCALE), grades outside it are failures
+    # The 0-9 scale, checked against the template's (SCORE_SCALE), which is what grading reads; kept
+    # as a knob so stored Self-J runs keep their config identity.
+    max_score: float = 9.0
 
 
 @dataclass

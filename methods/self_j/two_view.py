@@ -17,7 +17,7 @@ from harness.training.loop import optimise
 
 
 def self_distillation_loss(teacher_logits: torch.Tensor, student_logits: torch.Tensor, target: torch.Tensor,
-                           student_ce_weight: float = 0.3, kl_weight: float = 2.0,
+                           student_ce_weight: float, kl_weight: float,
                            teacher_eos_logits: torch.Tensor | None = None, student_eos_logits: torch.Tensor | None = None,
                            eos_target: torch.Tensor | None = None) -> torch.Tensor:
     """Self-J's two-view judge loss over the score-token positions ([N, V] logits, [N] targets):
@@ -63,8 +63,8 @@ def answer_logits(model, policy, prompts: list[str], answer_ids: torch.Tensor | 
 
 
 def train_two_view_judge(policy, teacher_prompts: list[str], student_prompts: list[str], labels: list[int],
-                         digit_ids: list[int], tcfg, seed: int, student_ce_weight: float = 0.3,
-                         kl_weight: float = 2.0, ce_covers_eos: bool = True, desc: str = "two-view judge",
+                         digit_ids: list[int], tcfg, seed: int, student_ce_weight: float,
+                         kl_weight: float, ce_covers_eos: bool, desc: str = "two-view judge",
                          progress: bool = True) -> dict:
     """teacher_prompts[i] and student_prompts[i] are the two views of example i (label 0-9).
     ce_covers_eos: each view's CE covers the digit and the EOS token after it (official), else

@@ -8,7 +8,7 @@ from harness.rounding import round_half_up
 SELECT_MODES = ("largest", "smallest", "middle")
 
 
-def select_by_margin(margins: list[float], ratio: float, mode: str = "largest", warmup: float = 1.0,
+def select_by_margin(margins: list[float], ratio: float, mode: str, warmup: float,
                      tol: float = 0.0) -> list[int]:
     """Indices of the offline pairs to keep, ranked by implicit-reward margin (SeRA's review step).
 
