@@ -12,7 +12,7 @@ import torch
 
 from conftest import FAST, FAST_SELF_REWARDING, run_cli
 from harness.config import SamplerConfig
-from harness.sampling.base import SamplingParams
+from harness.sampling.base import SamplingKnobs, SamplingParams
 from harness.sampling.hf import HFSampler
 from harness.world import WorldConfig, make_prompts
 
@@ -96,7 +96,7 @@ def test_self_judge_stage_b_syncs_the_engine_before_every_refresh(engine, policy
 
     engine.sync_weights(policy)  # whatever an earlier test left: the engine serves M1 from here
     start, m1 = len(engine.syncs), weights_fingerprint(policy.model)
-    cfg = SelfJudgeConfig(prompts=4, refresh="epoch", sampling=SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=8),
+    cfg = SelfJudgeConfig(prompts=4, refresh="epoch", sampling=SamplingKnobs(temperature=1.0, top_p=0.9, max_new_tokens=8),
                           daa=DAAConfig(train=TrainConfig(lr=5e-3, epochs=2, batch_size=4, warmup_ratio=0.0))).validate()
     run_cfg = OmegaConf.create({"seed": 0, "progress": False, "sampler": {"batch_size": 8}, "model": {"max_length": 128}})
     ctx = RunContext(run_cfg, cfg, RunStore(tmp_path / "run"), None, lambda: policy, lambda p: engine)
