@@ -27,11 +27,13 @@ def _plain(node):
 @dataclass(frozen=True)
 class SeedJudgeData:
     """The judge-training half of a method's seed data, contributed by the method: `examples(ctx)`
-    builds it and `name` tells the cached seed models apart. EFT below is shared by most methods;
-    Self-Judge and Self-J define theirs next to their algorithm."""
+    builds it, and `name` with `template(ctx)` (the judge template it is rendered with) tells the
+    cached seed models apart. EFT below is shared by most methods; Self-Judge and Self-J define
+    theirs next to their algorithm."""
 
     name: str
     examples: Callable[..., list[SFTExample]]
+    template: Callable[..., str] = lambda ctx: ctx.data.judge_template
 
 
 def _eft_examples(ctx) -> list[SFTExample]:
@@ -56,7 +58,7 @@ def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
     base = model_folder(cfg.model, cfg.store.cache, ctx.data, ctx.progress)
     key = {"model": _plain(cfg.model), "base": base, "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
            "eft": cfg.seed_sft.eft_examples if judge_data is EFT else 0, "seed": int(cfg.seed),
-           "template": ctx.data.judge_template, "world": ctx.data.world_identity()}
+           "template": judge_data.template(ctx), "world": ctx.data.world_identity()}
     if judge_data is not EFT:
         key["judge_data"] = judge_data.name
 

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 from omegaconf import OmegaConf
-from test_comparison_report import make_run, wins_of
 
+from comparison_runs import make_run, wins_of
 from harness.evaluation import claims
 from harness.evaluation.comparison import load_runs
 

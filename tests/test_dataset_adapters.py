@@ -206,7 +206,7 @@ def test_provider_takes_the_kinds_a_source_provides(make_cfg, tmp_path):
     assert len(data.ift(5)) == 5 and not {e.prompt for e in data.ift(5)} & hh_texts
     from methods.self_j import reference_ratings
 
-    assert len(data.eft(3)) == 3 and len(reference_ratings(data, 2)) == 2
+    assert len(data.eft(3)) == 3 and len(reference_ratings(data, 2, "reference_rating_v1")) == 2
     # an explicit local file still wins over the adapter
     own = tmp_path / "pairs.jsonl"
     own.write_text(json.dumps({"prompt": "p", "chosen": "c", "rejected": "r"}) + "\n")

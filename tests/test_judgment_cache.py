@@ -61,14 +61,14 @@ def test_rubric_judgments_are_served_from_the_cache(tiny_policy, tmp_path):
 
 def test_logit_judges_hit_until_the_weights_change(tiny_policy, tmp_path):
     sampler = _sampler(tiny_policy, tmp_path)
-    pairwise, calls = PairwiseLogitJudge(sampler), JudgeCalls()
+    pairwise, calls = PairwiseLogitJudge(sampler, "pairwise_ab_v1"), JudgeCalls()
     rows = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS], calls)
     assert calls.n == 6
     again = pairwise.order_logprobs(INSTRUCTIONS, RESPONSES, [p.response_b for p in PAIRS], calls)
     assert calls.n == 6
     assert [x for row in again for x in row] == pytest.approx([x for row in rows for x in row])
     digit_calls = JudgeCalls()
-    DigitJudge(sampler).expected_scores(INSTRUCTIONS, RESPONSES, calls=digit_calls)  # another judge: its own entries
+    DigitJudge(sampler, "digit_judge_v1").expected_scores(INSTRUCTIONS, RESPONSES, calls=digit_calls)  # another judge: its own entries
     assert digit_calls.n == 6
     param = next(tiny_policy.model.parameters())
     with torch.no_grad():

@@ -31,7 +31,7 @@ def test_both_views_come_from_the_same_example_and_only_the_teacher_sees_the_ref
 
 
 def test_digit_judge_reads_the_ten_digit_tokens_and_returns_their_expectation(tiny_policy):
-    judge = DigitJudge(HFSampler(tiny_policy, batch_size=4, progress=False))
+    judge = DigitJudge(HFSampler(tiny_policy, batch_size=4, progress=False), "digit_judge_v1")
     tok = tiny_policy.tokenizer
     assert [tok.decode([i]) for i in judge.digit_ids] == [str(d) for d in range(10)]
     inst, resp = ["What is 1 plus 1?", "Sort: b a"], ["2", "a b"]
@@ -69,7 +69,7 @@ def test_missing_embedder_package_is_a_clear_error(monkeypatch):
 
 def test_two_view_training_teaches_the_reference_free_view_the_labels(tiny_policy):
     policy = Policy(copy.deepcopy(tiny_policy.model), tiny_policy.tokenizer, torch.device("cpu"))
-    judge = DigitJudge(HFSampler(policy, batch_size=8, progress=False))
+    judge = DigitJudge(HFSampler(policy, batch_size=8, progress=False), "digit_judge_v1")
     # the label follows the response (right answers 9, an empty-looking answer 1): learnable by a tiny model
     examples = [{"instruction": f"What is {i} plus 1?", "reference": str(i + 1),
                  "response": str(i + 1) if i % 2 else "none", "label": 9 if i % 2 else 1} for i in range(12)]
@@ -91,7 +91,7 @@ def test_two_view_ce_covers_the_digit_and_the_eos_and_the_judge_still_reads_the_
     teacher-forced, reads the digit at the first answer position (bit for bit what the judge reads
     at inference) and the EOS right after it, the token that ends every answer in SFT."""
     assert SelfJConfig().ce_covers_eos is True and make_cfg("method=self_j").method.ce_covers_eos is True
-    judge = DigitJudge(HFSampler(tiny_policy, batch_size=4, progress=False))
+    judge = DigitJudge(HFSampler(tiny_policy, batch_size=4, progress=False), "digit_judge_v1")
     inst, resp, labels = ["What is 1 plus 1?", "Sort: b a", "What is 3 plus 4?"], ["2", "a b", "8"], [9, 4, 1]
     prompts = judge.prompts(inst, resp)
     digits = torch.tensor([judge.digit_ids[k] for k in labels])

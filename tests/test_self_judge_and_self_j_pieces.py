@@ -20,7 +20,7 @@ from harness.selection import best_of_n, tournament
 
 def test_jsft_pair_gives_two_swapped_examples_with_swapped_labels():
     pair = LabelledPair("p", "What is 2 plus 2?", response_a="5", response_b="4", label=1)
-    first, second = jsft_examples(pair)
+    first, second = jsft_examples(pair, "pairwise_ab_v1")
     assert "Response A: 4\n" in first.prompt and "Response B: 5\n" in first.prompt
     assert first.response == "Winner: A"
     assert "Response A: 5\n" in second.prompt and "Response B: 4\n" in second.prompt
@@ -141,3 +141,31 @@ def test_self_distillation_loss_ce_covers_the_eos_after_the_digit_and_the_kl_doe
     assert t_eos.grad.abs().sum() > 0 and s_eos.grad.abs().sum() > 0  # the EOS positions are trained
     with pytest.raises(ValueError, match="go together"):
         self_distillation_loss(t, s, y, 0.3, 2.0, teacher_eos_logits=t_eos)
+
+
+def test_seed_judge_data_follows_the_methods_judge_template(monkeypatch):
+    """Self-Judge's JSFT data and Self-J's reference grades are rendered with the method's own
+    template knob, and that template keys the cached seed model, so changing the knob can never
+    reuse an M1 trained on the other wording."""
+    from types import SimpleNamespace
+
+    from harness.judges import templates
+    from harness.world import WorldConfig, preference_pairs
+    from methods.self_j import REFERENCE_RATINGS
+    from methods.self_judge import JSFT_JUDGMENTS
+
+    monkeypatch.setitem(templates.TEMPLATES, "pairwise_ab_alt", "ALT " + templates.TEMPLATES["pairwise_ab_v1"])
+    monkeypatch.setitem(templates.TEMPLATES, "reference_rating_alt", "ALT " + templates.TEMPLATES["reference_rating_v1"])
+    world = WorldConfig(seed=0)
+    data = SimpleNamespace(world=world, preference_pairs=preference_pairs(world, 3), judge_template="rubric_additive_v1")
+    for template in ("pairwise_ab_v1", "pairwise_ab_alt"):
+        ctx = SimpleNamespace(data=data, cfg=SimpleNamespace(method=SimpleNamespace(judge_template=template)))
+        examples = JSFT_JUDGMENTS.examples(ctx)
+        assert len(examples) == 6 and all(e.prompt.startswith("ALT ") == template.endswith("alt") for e in examples)
+        assert JSFT_JUDGMENTS.template(ctx) == template
+    for template in ("reference_rating_v1", "reference_rating_alt"):
+        method = SimpleNamespace(self_rating=SimpleNamespace(template=template))
+        ctx = SimpleNamespace(data=data, cfg=SimpleNamespace(seed_sft=SimpleNamespace(eft_examples=4), method=method))
+        examples = REFERENCE_RATINGS.examples(ctx)
+        assert len(examples) == 4 and all(e.prompt.startswith("ALT ") == template.endswith("alt") for e in examples)
+        assert REFERENCE_RATINGS.template(ctx) == template

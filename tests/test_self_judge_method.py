@@ -38,7 +38,7 @@ def _copy(policy) -> Policy:
 
 
 def test_logit_judge_derives_ab_ids_and_averages_both_orders(tiny_policy):
-    judge = PairwiseLogitJudge(HFSampler(tiny_policy, batch_size=8, progress=False))
+    judge = PairwiseLogitJudge(HFSampler(tiny_policy, batch_size=8, progress=False), "pairwise_ab_v1")
     tok = tiny_policy.tokenizer
     prefix = tiny_policy.chat_prompt(render("pairwise_ab_v1", instruction="q", response_a="1", response_b="2")) + ANSWER_PREFIX
     assert judge.token_ids == [single_token_id(tok, prefix, " A"), single_token_id(tok, prefix, " B")]
@@ -59,7 +59,7 @@ def test_logit_judge_derives_ab_ids_and_averages_both_orders(tiny_policy):
 def test_logit_judge_refuses_a_tokenizer_that_splits_the_letters(lowercase_tokenizer):
     fake = SimpleNamespace(tokenizer=lowercase_tokenizer, chat_prompt=lambda text: text + "\n")
     with pytest.raises(TokenizerContractError, match="single token"):
-        PairwiseLogitJudge(SimpleNamespace(policy=fake))
+        PairwiseLogitJudge(SimpleNamespace(policy=fake), "pairwise_ab_v1")
 
 
 CFG = SimpleNamespace(sampling=SamplingKnobs(temperature=1.0, top_p=0.9, max_new_tokens=8), judge_template="pairwise_ab_v1")
@@ -76,8 +76,8 @@ def test_stage_b_judge_stays_frozen_while_the_policy_trains_on_fresh_pairs(tiny_
 
     def make_pairs(batch):
         with judge_for() as frozen:
-            judge_reads.append(PairwiseLogitJudge(frozen).order_logprobs(*PROBE))
-        policy_reads.append(PairwiseLogitJudge(sampler).order_logprobs(*PROBE))  # the weights being trained
+            judge_reads.append(PairwiseLogitJudge(frozen, "pairwise_ab_v1").order_logprobs(*PROBE))
+        policy_reads.append(PairwiseLogitJudge(sampler, "pairwise_ab_v1").order_logprobs(*PROBE))  # the weights being trained
         pairs, stats = self_judged_pairs(sampler, judge_for, CFG, len(made), batch)
         made.append(stats)
         return pairs
@@ -91,7 +91,7 @@ def test_stage_b_judge_stays_frozen_while_the_policy_trains_on_fresh_pairs(tiny_
     assert policy_reads[-1] != judge_reads[0]  # while the policy itself moved
     assert all(s["judge_calls"] == 2 * n for s, n in zip(made, [4] * len(made) if refresh == "step" else [8] * len(made)))
     # after the stage the frozen copy is gone and the policy holds the trained weights
-    assert PairwiseLogitJudge(sampler).order_logprobs(*PROBE) != judge_reads[0]
+    assert PairwiseLogitJudge(sampler, "pairwise_ab_v1").order_logprobs(*PROBE) != judge_reads[0]
 
 
 class CopyServingSampler:

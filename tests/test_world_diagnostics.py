@@ -5,45 +5,25 @@ perturbation is partly right (0 < quality < 1), and the empty reply has quality 
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
 from harness.evaluation.world_diagnostics import (
     TARGETS,
-    best_by_judge,
-    judge_pair_outcomes,
     summarise,
     targets_met,
     to_markdown,
 )
-from harness.records import Judgment, Sample
+from harness.records import Judgment
 from harness.stats import wilson_ci
-from harness.world import WorldConfig, get_family, make_prompts, oracle_quality, task_from_prompt
-
-EVAL = make_prompts(WorldConfig(), "eval", 10)  # families cycle: sort descend unique alpha second, twice
-TRAIN = make_prompts(WorldConfig(), "train", 5)  # one of each family
-BY_ID = {p.id: p for p in EVAL + TRAIN}
-
-
-def _wrong(prompt, seed: int = 0) -> str:
-    text = get_family(prompt.family).perturb(task_from_prompt(prompt), random.Random(seed))
-    assert 0.0 < oracle_quality(prompt, text) < 1.0, (prompt.id, text)  # partly right, never exact
-    return text
-
-
-def _text(prompt, kind: str) -> str:
-    """G: the gold answer (exact), W: a perturbation (partly right), E: empty (quality 0)."""
-    return {"G": prompt.gold, "W": _wrong(prompt), "E": ""}[kind]
-
-
-def _samples(prompt, kinds: str, indices=None) -> list[Sample]:
-    indices = range(len(kinds)) if indices is None else indices
-    return [Sample(prompt.id, i, _text(prompt, k), n_tokens=3, finish_reason="stop") for i, k in zip(indices, kinds)]
-
-
-def _greedy(spec: dict[str, str]) -> list[Sample]:
-    return [Sample(pid, 0, _text(BY_ID[pid], kind), n_tokens=3, finish_reason="stop") for pid, kind in spec.items()]
+from harness.world import oracle_quality
+from world_samples import (
+    BY_ID,
+    EVAL,
+    TRAIN,
+    greedy_samples,
+    samples_of,
+)
 
 
 def test_the_hand_made_inputs_are_what_the_tests_assume():
@@ -52,56 +32,6 @@ def test_the_hand_made_inputs_are_what_the_tests_assume():
     for p in EVAL + TRAIN:
         assert oracle_quality(p, p.gold) == 1.0
         assert oracle_quality(p, "") == 0.0
-
-
-# --- judge_pair_outcomes ---------------------------------------------------------------------
-
-
-def test_pair_outcomes_agree_disagree_and_undecided():
-    p = EVAL[0]
-    samples = _samples(p, "GWE")  # quality 1 > q(W) > 0
-    assert judge_pair_outcomes(p, samples, [5.0, 3.0, 1.0]) == [1.0, 1.0, 1.0]
-    assert judge_pair_outcomes(p, samples, [1.0, 3.0, 5.0]) == [0.0, 0.0, 0.0]
-    # pairs in order (0,1), (0,2), (1,2): tie, agree, failed judgment
-    assert judge_pair_outcomes(p, samples, [4.0, 4.0, None]) == [0.5, 0.5, 0.5]
-    assert judge_pair_outcomes(p, samples, [4.0, 4.0, 1.0]) == [0.5, 1.0, 1.0]
-    assert judge_pair_outcomes(p, samples, [None, 2.0, 3.0]) == [0.5, 0.5, 0.0]
-
-
-def test_pair_outcomes_skip_pairs_of_equal_oracle_quality():
-    p = EVAL[3]
-    samples = _samples(p, "GGW")  # (0,1) equal quality: skipped whatever the judge says
-    assert judge_pair_outcomes(p, samples, [5.0, 1.0, 3.0]) == [1.0, 0.0]
-    assert judge_pair_outcomes(p, _samples(p, "EEE"), [1.0, 2.0, 3.0]) == []
-    assert judge_pair_outcomes(p, _samples(p, "G"), [5.0]) == []
-
-
-# --- best_by_judge -----------------------------------------------------------------------------
-
-
-def test_best_by_judge_takes_the_highest_score():
-    s = _samples(EVAL[0], "WGE")
-    assert best_by_judge(s, [1.0, 5.0, 3.0]) is s[1]
-    assert best_by_judge(s, [0.0, 0.5, 4.5]) is s[2]
-
-
-def test_best_by_judge_ties_go_to_the_first():
-    s = _samples(EVAL[0], "WGE")
-    assert best_by_judge(s, [4.0, 4.0, 2.0]) is s[0]
-    assert best_by_judge(s, [2.0, 4.0, 4.0]) is s[1]
-    assert best_by_judge(s, [3.0, 3.0, 3.0]) is s[0]
-
-
-def test_best_by_judge_failed_judgments_rank_last():
-    s = _samples(EVAL[0], "WGE")
-    assert best_by_judge(s, [None, 0.0, None]) is s[1]
-    assert best_by_judge(s, [None, None, 0.0]) is s[2]
-    assert best_by_judge(s, [None, None, None]) is s[0]  # all failed: the first
-
-
-def test_best_by_judge_failed_judgments_rank_below_negative_scores():
-    s = _samples(EVAL[0], "WG")
-    assert best_by_judge(s, [None, -2.0]) is s[1]
 
 
 # --- summarise ---------------------------------------------------------------------------------
@@ -124,11 +54,11 @@ SAMPLED = {"eval-0": ("WGE", [3.0, 5.0, 1.0]), "eval-5": ("EGE", [4.0, 2.0, None
 def _inputs():
     samples, judgments = [], []
     for pid, (kinds, scores) in SAMPLED.items():
-        group = _samples(BY_ID[pid], kinds)
+        group = samples_of(BY_ID[pid], kinds)
         samples += group
         if scores is not None:
             judgments += [Judgment(pid, s.index, score) for s, score in zip(group, scores)]
-    return EVAL, _greedy(GREEDY_EVAL), TRAIN, _greedy(GREEDY_TRAIN), samples, judgments
+    return EVAL, greedy_samples(GREEDY_EVAL), TRAIN, greedy_samples(GREEDY_TRAIN), samples, judgments
 
 
 @pytest.fixture(scope="module")
@@ -185,10 +115,10 @@ def test_summarise_families_without_samples_have_no_sampling_numbers(summary, fa
 
 def test_summarise_orders_samples_by_index_before_breaking_ties():
     p = EVAL[0]
-    wrong, gold = _samples(p, "WG")
+    wrong, gold = samples_of(p, "WG")
     gold.index, wrong.index = 0, 1  # the gold sample is first by index but comes second in the list
     judgments = [Judgment(p.id, 0, 4.0), Judgment(p.id, 1, 4.0)]
-    out = summarise([p], _greedy({p.id: "W"}), [], [], [wrong, gold], judgments)
+    out = summarise([p], greedy_samples({p.id: "W"}), [], [], [wrong, gold], judgments)
     assert _value(out["sort"]["best_of_k_em"]) == 100.0
     assert out["sort"]["best_of_k_gain"] == 100.0
     assert out["sort"]["greedy_em_train"]["value"] is None and out["sort"]["train_eval_gap"] is None

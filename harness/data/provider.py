@@ -9,13 +9,14 @@ from functools import cached_property
 
 from omegaconf import OmegaConf
 
+from ..judges.rubric import RubricJudgeConfig
 from ..judges.templates import render
 from ..records import LabelledPair, PreferencePair, PromptRecord, SFTExample
 from .local import load_local
 
 
 class DataProvider:
-    def __init__(self, dcfg, judge_template: str = "rubric_additive_v1"):
+    def __init__(self, dcfg, judge_template: str = RubricJudgeConfig.template):
         from ..world import WorldConfig
 
         self.dcfg = dcfg
@@ -79,7 +80,8 @@ class DataProvider:
         from ..world import corpus_texts, eft_examples, preference_pairs
 
         judge_texts = eft_examples(self.world, 300, self.render_judge_prompt) + self.meta_judgments(100)
-        judge_texts += self.pairwise_judgments_of(preference_pairs(self.world, 100))
+        # the pairwise A/B format too, so a pairwise judge's prompts are in the tokenizer's vocabulary
+        judge_texts += self.pairwise_judgments_of(preference_pairs(self.world, 100), "pairwise_ab_v1")
         return corpus_texts(self.world, 6000) + [e.prompt + "\n" + e.response for e in judge_texts]
 
     def pretrain_examples(self, n: int) -> list[SFTExample]:
@@ -144,10 +146,11 @@ class DataProvider:
             "meta_judge_v1", instruction=i, response=r, judgment_a=a, judgment_b=b))
 
     @staticmethod
-    def pairwise_judgments_of(pairs: list[PreferencePair]) -> list[SFTExample]:
+    def pairwise_judgments_of(pairs: list[PreferencePair], template: str) -> list[SFTExample]:
         from ..judges.pairwise import jsft_examples
 
-        return [e for p in pairs for e in jsft_examples(LabelledPair(p.prompt_id, p.prompt, p.chosen, p.rejected, label=0))]
+        return [e for p in pairs for e in jsft_examples(
+            LabelledPair(p.prompt_id, p.prompt, p.chosen, p.rejected, label=0), template)]
 
     @cached_property
     def preference_pairs(self) -> list[PreferencePair]:

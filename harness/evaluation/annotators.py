@@ -28,8 +28,13 @@ class OracleAnnotator:
         return [oracle_prefers(p, a, b) for p, a, b in zip(prompts, outputs_1, outputs_2)]
 
 
+# A local LM annotator asks the pairwise A/B question and reads P(" B") (AlpacaEval's preference
+# scale: 1 = first output better, 2 = second), the way alpaca_eval's weighted annotators read logprobs.
+ANNOTATOR_TEMPLATE = "pairwise_ab_v1"
+
+
 class ModelAnnotator:
-    def __init__(self, policy, batch_size: int = 32, template: str = "pairwise_ab_v1"):
+    def __init__(self, policy, batch_size: int = 32, template: str = ANNOTATOR_TEMPLATE):
         from ..judges.pairwise import PairwiseLogitJudge
         from ..sampling.hf import HFSampler
 

@@ -25,7 +25,7 @@ class DigitJudge(LogitJudge):
     The digit ids are derived from the tokenizer at that position; a tokenizer that splits a
     digit there is refused."""
 
-    def __init__(self, sampler, template: str = "digit_judge_v1"):
+    def __init__(self, sampler, template: str):
         from ..models.token_contract import digit_token_ids
 
         super().__init__(sampler, template)

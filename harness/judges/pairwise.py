@@ -13,7 +13,7 @@ from .templates import render
 ANSWER_PREFIX = "Winner:"  # the fixed assistant prefix; the next token is " A" or " B"
 
 
-def jsft_examples(pair: LabelledPair, template: str = "pairwise_ab_v1") -> list[SFTExample]:
+def jsft_examples(pair: LabelledPair, template: str) -> list[SFTExample]:
     """Every labelled pair becomes two examples with the responses swapped and the label with them."""
     better = pair.response_a if pair.label == 0 else pair.response_b
     worse = pair.response_b if pair.label == 0 else pair.response_a
@@ -48,7 +48,7 @@ class PairwiseLogitJudge(LogitJudge):
 
     kind = "pairwise"
 
-    def __init__(self, sampler, template: str = "pairwise_ab_v1"):
+    def __init__(self, sampler, template: str):
         from ..models.token_contract import single_token_id
 
         super().__init__(sampler, template)

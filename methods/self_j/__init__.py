@@ -39,20 +39,22 @@ from .two_view import train_two_view_judge
 log = logging.getLogger("selfalign")
 
 
-def reference_ratings(data, n: int) -> list:
+def reference_ratings(data, n: int, template: str) -> list:
     """M1's grading data (instruction, gold answer, response -> "Score: k", 0-9), graded by the
     world's oracle, so it exists for the embedded world only (a real dataset keeps it on the world).
-    Rendered with reference_rating_v1, the template the seed models' cache key assumes."""
+    Rendered with the self-grade's template, so M1 learns the prompt it is later graded with."""
     from harness.world import reference_rating_examples
 
     return reference_rating_examples(
-        data.world, n, lambda i, ref, r: render("reference_rating_v1", instruction=i, reference=ref, response=r))
+        data.world, n, lambda i, ref, r: render(template, instruction=i, reference=ref, response=r))
 
 
 # The seed model's judge data: reference-aware 0-9 grades, as many as seed_sft.eft_examples.
 REFERENCE_RATINGS = stages.SeedJudgeData(
-    "reference_rating", lambda ctx: reference_ratings(ctx.data, ctx.cfg.seed_sft.eft_examples)
-    if ctx.cfg.seed_sft.eft_examples else [])
+    "reference_rating", lambda ctx: reference_ratings(ctx.data, ctx.cfg.seed_sft.eft_examples,
+                                                      ctx.cfg.method.self_rating.template)
+    if ctx.cfg.seed_sft.eft_examples else [],
+    template=lambda ctx: ctx.cfg.method.self_rating.template)
 
 
 @dataclass

@@ -47,7 +47,8 @@ from .on_policy import REFRESH_MODES, train_on_policy_daa
 # Stage A's judge data: every offline preference pair as "which is better, A or B?", in both
 # orders, so the label is not tied to a position.
 JSFT_JUDGMENTS = stages.SeedJudgeData(
-    "pairwise", lambda ctx: DataProvider.pairwise_judgments_of(ctx.data.preference_pairs))
+    "pairwise", lambda ctx: DataProvider.pairwise_judgments_of(ctx.data.preference_pairs, ctx.cfg.method.judge_template),
+    template=lambda ctx: ctx.cfg.method.judge_template)
 
 
 @dataclass
