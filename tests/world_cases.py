@@ -8,22 +8,9 @@ import re
 import string
 
 from harness.judges.templates import render
-from harness.world import (
-    CHECKS,
-    FAMILIES,
-    FAMILY_NAMES,
-    Task,
-    WorldConfig,
-    corpus_texts,
-    eft_examples,
-    ift_examples,
-    judge_test_pairs,
-    judgment_test_pairs,
-    make_prompts,
-    meta_judgment_examples,
-    preference_pairs,
-    rubric_checks,
-)
+from harness.world import (CHECKS, FAMILIES, FAMILY_NAMES, Task, WorldConfig, corpus_texts, eft_examples,
+                           ift_examples, judge_test_pairs, judgment_test_pairs, make_prompts,
+                           meta_judgment_examples, preference_pairs, rubric_checks)
 
 LETTER_FAMILIES = tuple(n for n in FAMILY_NAMES if FAMILIES[n].symbols == string.ascii_uppercase)
 DIGIT_FAMILIES = tuple(n for n in FAMILY_NAMES if FAMILIES[n].symbols == string.digits)
