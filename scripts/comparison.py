@@ -2,7 +2,7 @@
 the random judge and the noisy oracle at each judge accuracy p, for each seed; then one report
 (results/comparison.md, results/dose-response.png and .csv).
 
-    python scripts/comparison.py                      # seeds 0 1 2, runs under runs/comparison
+    python scripts/comparison.py                      # seeds 0-4, runs under runs/comparison
     python scripts/comparison.py --seeds 0 --report-only --runs runs/comparison
 
 The report reads only stored run directories, so --report-only re-renders it for free.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.evaluation.comparison import write_report  # noqa: E402
+from harness.evaluation.comparison import SEEDS, write_report  # noqa: E402
 
 # p < 0.5 is the adversarial end of the dose-response (a judge that mostly prefers the worse response)
 ACCURACIES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -68,7 +68,7 @@ def listed_runs(root: Path, names: list[str]) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--runs", type=Path, default=Path("runs/comparison"), help="store.root of every run")
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--report-only", action="store_true", help="only re-render the report from stored runs")

@@ -3,7 +3,7 @@ oracle, a perfect judge, and with a random judge) under several budgets and loss
 the seed model (`sft`) on the same seeds, paired per prompt. Writes results/controls.md with the
 table, the rule's pick and the command that regenerates it.
 
-    python scripts/recipe_calibration.py                # seeds 0 1 2, runs under runs/calibration
+    python scripts/recipe_calibration.py                # seeds 0-4, runs under runs/calibration
     python scripts/recipe_calibration.py --report-only  # re-render from stored runs
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.evaluation.comparison import POSITIVE_MARGIN, controls, summarise  # noqa: E402
+from harness.evaluation.comparison import POSITIVE_MARGIN, SEEDS, controls, summarise  # noqa: E402
 from harness.evaluation.stored_runs import load_runs  # noqa: E402
 from harness.results_provenance import record  # noqa: E402
 
@@ -79,7 +79,7 @@ def _fmt(e: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--runs", type=Path, default=Path("runs/calibration"))
     parser.add_argument("--out", type=Path, default=Path("results/controls.md"))
     parser.add_argument("--report-only", action="store_true")
