@@ -65,6 +65,8 @@ def main(argv=None) -> None:
     parser.add_argument("inputs", nargs="+", help="run directories or JSON files of model outputs")
     parser.add_argument("--annotator", default="oracle", choices=ANNOTATORS)
     parser.add_argument("--annotator-model", default=None, help="hub id or folder (default: SmolLM2-135M, offline)")
+    parser.add_argument("--both-orders", action="store_true",
+                        help="--annotator model: judge each comparison in both orders and average (cancels position bias)")
     parser.add_argument("--api-config", default=None,
                         help="--annotator api: an alpaca_eval annotator config (default weighted_alpaca_eval_gpt4_turbo, "
                              "the public leaderboard's); needs OPENAI_API_KEY")
@@ -77,7 +79,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     try:
         annotator = build_annotator(args.annotator, args.annotator_model, args.cache, api_config=args.api_config,
-                                    seed=args.seed)
+                                    seed=args.seed, both_orders=args.both_orders)
         rows = []
         for item in map(Path, args.inputs):
             if not item.exists():

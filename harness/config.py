@@ -136,6 +136,7 @@ class EvalConfig:
     # gamed references judged by the same annotator)
     alpaca_eval: bool = True
     annotator_model: Optional[str] = None  # annotator=model: hub id or folder; None = SmolLM2-135M-Instruct (offline)
+    annotator_both_orders: bool = False  # annotator=model: both orders averaged (cancels position bias; 2x passes)
     # annotator=api: an alpaca_eval evaluators_configs name; this one is the public AlpacaEval 2 leaderboard's
     api_annotator_config: str = "weighted_alpaca_eval_gpt4_turbo"
     # The LC GLM's gamed references: built (judged by this annotator, offline) | hub (alpaca_eval's published

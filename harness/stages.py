@@ -169,7 +169,8 @@ def run_annotator(ctx):
     """The annotator eval.annotator names (a model annotator is loaded once per process)."""
     ecfg = ctx.cfg.eval
     return build_annotator(ecfg.annotator, ecfg.annotator_model, ctx.cfg.store.cache, str(ctx.policy.device),
-                           api_config=ecfg.api_annotator_config, seed=int(ctx.cfg.seed))
+                           api_config=ecfg.api_annotator_config, seed=int(ctx.cfg.seed),
+                           both_orders=ecfg.annotator_both_orders)
 
 
 def alpaca_eval_summary(ctx, name: str, prompts, texts: list[str]) -> dict:

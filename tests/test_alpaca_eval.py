@@ -87,3 +87,27 @@ def test_model_annotator_reads_ab_logprobs_as_a_weighted_preference(tiny_policy)
         assert 1 <= pref <= 2 and pref == pytest.approx(1 + math.exp(b) / (math.exp(a) + math.exp(b)))
     scores = alpaca_eval_scores(prompts, first, annotator, seed=0)
     assert scores["annotator"].startswith("model:") and scores["n"] == 6
+
+
+def test_both_order_model_annotator_is_symmetric_and_averages_the_two_readings(tiny_policy):
+    """Swapping the outputs mirrors a both-order preference exactly (1 + s <-> 2 - s), so the order
+    they are shown in cannot matter; each preference is the Self-Judge average of the two orders."""
+    import math
+
+    from harness.evaluation.annotators import ModelAnnotator
+
+    single, both = ModelAnnotator(tiny_policy, batch_size=8), ModelAnnotator(tiny_policy, batch_size=8, both_orders=True)
+    prompts = PROMPTS[:6]
+    first, second = [p.gold for p in prompts], [p.reference for p in prompts]
+    forward, backward = both.prefer(prompts, first, second), both.prefer(prompts, second, first)
+    assert forward == pytest.approx([3.0 - b for b in backward], abs=1e-12)
+
+    def p_b(a, b):
+        return math.exp(b) / (math.exp(a) + math.exp(b))
+
+    shown = single.judge.order_logprobs([p.instruction for p in prompts], first, second)
+    swapped = single.judge.order_logprobs([p.instruction for p in prompts], second, first)
+    for pref, (a1, b1), (a2, b2) in zip(forward, shown, swapped):
+        assert pref == pytest.approx(1 + (p_b(a1, b1) + (1 - p_b(a2, b2))) / 2)
+    assert single.prefer(prompts, first, second) != pytest.approx([3.0 - b for b in single.prefer(prompts, second, first)])
+    assert both.name == single.name + ":both_orders"
