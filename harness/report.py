@@ -5,15 +5,13 @@ sweep over `method.judge_accuracy=0.5,0.7 seed=0,1,2` gives a row per accuracy. 
 seeds show the mean across seeds with a t-based 95% CI; a single run shows its own bootstrap CI.
 The method column names the variant (`online_dpo[noisy_oracle p=0.7]`), and, where two rows would
 read the same, the config hash too (`dpo cfg:1a2b3c`). Used at the end of every `selfalign`
-multirun and by `selfalign-report RUNS_DIR`."""
+multirun and in the report folder `selfalign-report` builds (harness/reporting/)."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -190,30 +188,3 @@ class LeaderboardCallback(Callback):
         write_leaderboard(run_dirs, root, command.strip())
         print("\n" + md + f"\nLeaderboard written to {sweep}/leaderboard.md and .csv "
               f"(latest also at {root}/leaderboard.md)\n", flush=True)
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="selfalign-report",
-                                     description="Build a leaderboard from run directories.")
-    parser.add_argument("runs", nargs="+", help="run directories, or folders to search for metrics.json")
-    parser.add_argument("--out", default="results", help="where leaderboard.md/.csv are written")
-    args = parser.parse_args(argv)
-    from .results_provenance import record
-
-    run_dirs = []
-    for p in map(Path, args.runs):
-        if not p.exists():
-            print(f"selfalign-report: error: {p} does not exist", file=sys.stderr)
-            sys.exit(2)
-        run_dirs += [m.parent for m in sorted(p.rglob("metrics.json"))]
-    if not run_dirs:
-        print(f"selfalign-report: error: no metrics.json under {args.runs}; run `selfalign` first", file=sys.stderr)
-        sys.exit(2)
-    command = "selfalign-report " + " ".join(args.runs) + f" --out {args.out}"
-    md = write_leaderboard(run_dirs, Path(args.out), command)
-    record([Path(args.out) / "leaderboard.md", Path(args.out) / "leaderboard.csv"], command)
-    print(md)
-
-
-if __name__ == "__main__":
-    main()

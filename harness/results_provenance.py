@@ -1,6 +1,6 @@
-"""Where every committed result came from. results/PROVENANCE.json maps each file in results/ to
-the git commit of the code that produced it and the command that did; the scripts that write
-results record their files here. CI runs `python -m harness.results_provenance check`, which
+"""Where every committed result came from. results/PROVENANCE.json maps each file under results/
+(keyed by its path inside results/, e.g. `report/report.md`) to the git commit of the code that
+produced it and the command that did; the scripts that write results record their files here. CI runs `python -m harness.results_provenance check`, which
 fails when a file in results/ is not listed, a listed file is missing, or a commit is not an
 ancestor of HEAD (a result from code that the branch never had, or from uncommitted code).
 
@@ -47,16 +47,16 @@ def record(paths, command: str, results: Path = RESULTS) -> None:
     entries = load(results)
     source = {**code_commit(), "command": command}
     for p in paths:
-        p = Path(p)
-        if p.resolve().parent != results.resolve():
+        p = Path(p).resolve()
+        if not p.is_relative_to(results.resolve()):
             continue  # written somewhere else (an --out outside results/): nothing to vouch for
-        entries[p.name] = source
+        entries[p.relative_to(results.resolve()).as_posix()] = source
     atomic_write_text(results / MANIFEST, json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
 
 
 def problems(results: Path = RESULTS) -> list[str]:
     entries = load(results)
-    found = sorted(p.name for p in results.iterdir() if p.is_file() and p.name != MANIFEST)
+    found = sorted(p.relative_to(results).as_posix() for p in results.rglob("*") if p.is_file() and p.name != MANIFEST)
     out = [f"{name}: not in {MANIFEST} (which commit and command produced it?)" for name in found if name not in entries]
     out += [f"{name}: listed in {MANIFEST} but missing" for name in entries if name not in found]
     for name, src in entries.items():

@@ -133,9 +133,28 @@ def mean_ci_across_seeds(values: Iterable[float], alpha: float = 0.05) -> Estima
     return Estimate(value=mean, se=se, ci_low=mean - t * se, ci_high=mean + t * se, n=n)
 
 
+def cluster_bootstrap_ci(groups: Iterable[Iterable[float]], n_boot: int = 2000, alpha: float = 0.05,
+                         seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap (low, high) interval of the pooled mean of values that come in
+    clusters (e.g. one prompt's comparisons across several runs): clusters are resampled whole, so
+    values that share a cluster are not counted as independent evidence."""
+    _check_alpha(alpha)
+    clusters = [_as_array(g, "a cluster") for g in groups]
+    if not clusters:
+        raise ValueError("cluster_bootstrap_ci needs at least one cluster")
+    sums = np.array([c.sum() for c in clusters])
+    sizes = np.array([c.size for c in clusters], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(clusters), size=(n_boot, len(clusters)))
+    boots = sums[idx].sum(axis=1) / sizes[idx].sum(axis=1)
+    low, high = np.quantile(boots, [alpha / 2.0, 1.0 - alpha / 2.0])
+    return float(low), float(high)
+
+
 __all__ = [
     "Estimate",
     "bootstrap_ci",
+    "cluster_bootstrap_ci",
     "estimate",
     "mean_ci_across_seeds",
     "mean_se",

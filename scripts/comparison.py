@@ -1,6 +1,7 @@
 """The embedded comparison across seeds, with its controls: every method, plus online DPO under
 the random judge and the noisy oracle at each judge accuracy p, for each seed; then one report
-(results/comparison.md, results/dose-response.png and .csv).
+folder, results/report (harness/reporting: report.md/.html, the paired leaderboard, the controls,
+the dose-response and the other plots with their CSVs, the papers' claims, the annotator check).
 
     python scripts/comparison.py                      # seeds 0-4, runs under runs/comparison
     python scripts/comparison.py --seeds 0 --report-only --runs runs/comparison
@@ -19,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.evaluation.comparison import SEEDS, write_report  # noqa: E402
+from harness.evaluation.comparison import SEEDS
+from harness.reporting.build import build
 
 # p < 0.5 is the adversarial end of the dose-response (a judge that mostly prefers the worse response)
 ACCURACIES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -70,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--runs", type=Path, default=Path("runs/comparison"), help="store.root of every run")
-    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--out", type=Path, default=Path("results/report"))
     parser.add_argument("--report-only", action="store_true", help="only re-render the report from stored runs")
     args = parser.parse_args()
     seeds = ",".join(map(str, args.seeds))
@@ -84,7 +86,11 @@ def main() -> None:
     run_dirs = listed_runs(args.runs, [n for n in names if not n.startswith("claim_")])
     ablation_dirs = listed_runs(args.runs, [n for n in names if n.startswith("claim_")])
     command = "python scripts/comparison.py --seeds " + " ".join(map(str, args.seeds))
-    print(write_report(run_dirs, args.out, command, walls, ablation_dirs))
+    if args.out != parser.get_default("out"):
+        command += f" --out {args.out}"
+    result = build(run_dirs, args.out, command, ablation_dirs, title="The embedded comparison", walls=walls)
+    print(result["markdown"])
+    print(f"Report written to {args.out} in {result['seconds']:.1f} s")
 
 
 if __name__ == "__main__":

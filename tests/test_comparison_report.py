@@ -1,5 +1,5 @@
-"""write_report (harness/evaluation/comparison.py) end to end, from hand-made run directories:
-the four files, the controls and the markdown."""
+"""The comparison's controls in the report folder (harness/reporting/build.py), end to end from
+hand-made run directories: the dose-response files, the controls and the markdown."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from comparison_runs import (
     wins_of,
 )
 from harness.evaluation import comparison as cmp
+from harness.reporting.build import build
 from harness.stats import mean_ci_across_seeds
 
-# --- write_report, end to end from run directories ---------------------------------------------
+# --- the report, end to end from run directories -----------------------------------------------
 
 PROMPTS = 12
 
@@ -51,23 +52,23 @@ def _report_runs(root: Path) -> list[Path]:
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     out = tmp_path_factory.mktemp("results") / "comparison"
-    text = cmp.write_report(_report_runs(root), out, "python scripts/comparison.py --seeds 0 1 2",
-                            walls={"methods": 120.0, "noisy_oracle": 30.0})
-    return out, text
+    result = build(_report_runs(root), out, "python scripts/comparison.py --seeds 0 1 2",
+                   walls={"methods": 120.0, "noisy_oracle": 30.0})
+    return out, result["markdown"]
 
 
-def test_write_report_writes_the_four_files(report):
+def test_the_report_writes_the_dose_response_and_its_markdown(report):
     out, text = report
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "comparison.json", "comparison.md", "dose-response.csv", "dose-response.png"]
+    names = {p.name for p in out.iterdir()}
+    assert {"dose-response.csv", "dose-response.png", "report.json", "report.md", "report.html"} <= names
     png = (out / "dose-response.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
-    assert (out / "comparison.md").read_text() == text
+    assert (out / "report.md").read_text() == text and "![Dose-response](dose-response.png)" in text
 
 
 def test_report_json_summary_and_controls(report):
     out, _ = report
-    data = json.loads((out / "comparison.json").read_text())
+    data = json.loads((out / "report.json").read_text())
     s, v = data["summary"], data["controls"]
     assert set(s) == {"sft", "online_dpo", "online_dpo[random]", "online_dpo[noisy_oracle p=0]",
                       "online_dpo[noisy_oracle p=0.7]", "self_judge"}
@@ -108,7 +109,8 @@ def test_report_markdown(report):
     lines = text.splitlines()
     table = [line for line in lines if line.startswith("| ") and "arm" not in line and not line.startswith("| p |")]
     arms = [line.split("|")[1].strip() for line in table[:6]]
-    assert arms == ["sft", "self_judge", "online_dpo", "online_dpo[noisy_oracle p=0.7]", "online_dpo[noisy_oracle p=0]",
+    # sft first, the methods by win rate, then the labelled variants by name
+    assert arms == ["sft", "online_dpo", "self_judge", "online_dpo[noisy_oracle p=0.7]", "online_dpo[noisy_oracle p=0]",
                     "online_dpo[random]"]
     assert "- positive control (oracle beats sft by >= 10 points, CIs disjoint): PASS" in text
     assert "- negative control (random judge within sft's CI): PASS (win rate 41.0)" in text
@@ -116,8 +118,8 @@ def test_report_markdown(report):
     assert "- dose-response monotone within CIs (p >= 0.5): yes" in text
     assert "| 0.7 | online_dpo[noisy_oracle p=0.7] | 16.7 [16.7, 16.7] | 3 | 70.0 |" in lines  # realised accuracy last
     assert "| 0 | online_dpo[noisy_oracle p=0] | -28.3 [-36.6, -20.1] | 3 | – |" in lines
-    assert "resumed, not redone): methods 2.0 min, noisy_oracle 0.5 min." in text
-    assert text.rstrip().endswith("Regenerate: `python scripts/comparison.py --seeds 0 1 2`")
+    assert "## Wall time\n\nmethods 2.0 min, noisy_oracle 0.5 min" in text
+    assert "Regenerate: `python scripts/comparison.py --seeds 0 1 2`" in lines[2]
 
 
 def test_report_shows_failing_controls(tmp_path):
@@ -128,7 +130,7 @@ def test_report_shows_failing_controls(tmp_path):
                              method_cfg={"name": "online_dpo", "external_judge": "oracle", "judge_accuracy": 1.0}))
         dirs.append(make_run(tmp_path, "online_dpo", seed, 60.0, wins_of([1.0] * 12), label="random",
                              method_cfg={"name": "online_dpo", "external_judge": "random", "judge_accuracy": 1.0}))
-    text = cmp.write_report(dirs, tmp_path / "out", "cmd")
+    text = build(dirs, tmp_path / "out", "cmd")["markdown"]
     assert "positive control (oracle beats sft by >= 10 points, CIs disjoint): FAIL" in text
     assert "negative control (random judge within sft's CI): FAIL (win rate 60.0)" in text
     assert "Wall time" not in text

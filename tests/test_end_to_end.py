@@ -34,6 +34,16 @@ def test_multirun_writes_one_directory_per_job_and_a_leaderboard(tmp_path, cache
     assert "| dpo | tiny | 2 |" in proc.stdout  # printed at the end of the sweep
     csv_lines = (runs / "leaderboard.csv").read_text().splitlines()
     assert csv_lines[0].startswith("method,model,seeds,decoding,win_rate") and len(csv_lines) == 3
+    # the report of the same runs, as the README builds it
+    report = tmp_path / "report"
+    proc = run_cli([str(runs), "--out", str(report)], runs, cache_dir, module="harness.reporting.cli")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads((report / "report.json").read_text())
+    (dpo,) = data["paired"]
+    assert dpo["arm"] == "dpo" and dpo["vs_sft"]["n_pairs"] == 2 * 12 and dpo["vs_sft"]["n_seeds"] == 2
+    assert data["annotators"][0]["annotator"] == "oracle" and data["annotators"][0]["comparisons"] == 4 * 12
+    assert "| dpo | 2 |" in proc.stdout and "report.html" in proc.stdout
+    assert (report / "report.html").exists() and (report / "report.md").exists()
 
 
 def test_self_rewarding_logs_every_iteration_metric(tmp_path, cache_dir):
@@ -187,6 +197,13 @@ def test_a_local_model_can_annotate_win_rates(tmp_path, cache_dir):
     s = m["summary"]
     assert s["annotator"] == f"model:{folder}" and s["alpaca_eval"]["annotator"] == s["annotator"]
     assert 0 <= s["win_rate"] <= 100 and 0 <= s["lc_win_rate"] <= 100
+    # the report checks that annotator against the oracle on the same stored comparisons
+    proc = run_cli([str(tmp_path / "runs2"), "--out", str(tmp_path / "report")], tmp_path / "runs2", cache_dir,
+                   module="harness.reporting.cli")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (check,) = json.loads((tmp_path / "report" / "report.json").read_text())["annotators"]
+    assert check["annotator"] == s["annotator"] and check["comparisons"] == 12
+    assert 0 < check["agreement_n"] <= 12 and 0 <= check["agreement"] <= 100
 
 
 def test_lm_eval_capability_of_seed_and_final_model(tmp_path, cache_dir):

@@ -48,6 +48,16 @@ def test_record_names_the_current_commit_and_command(tmp_path):
     assert entries["x.md"]["commit"] == prov.code_commit()["commit"] and entries["x.md"]["command"] == "python scripts/x.py"
 
 
+def test_files_in_subfolders_are_keyed_by_their_path_inside_results(tmp_path):
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "report.md").write_text("x\n")
+    (tmp_path / "report" / "plot.png").write_text("x\n")
+    prov.record([tmp_path / "report" / "report.md"], "selfalign-report runs --out results/report", results=tmp_path)
+    assert set(prov.load(tmp_path)) == {"report/report.md"}
+    unlisted = [p for p in prov.problems(tmp_path) if "not in" in p]
+    assert unlisted == ["report/plot.png: not in PROVENANCE.json (which commit and command produced it?)"]
+
+
 def test_the_reproduced_command_is_the_readmes_first():
     command = _reproduce().readme_command()
     assert command.startswith("python3 -m venv .venv") and command.endswith("&& selfalign")

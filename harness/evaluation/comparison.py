@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -176,18 +175,8 @@ def _fmt_est(e: dict | None, digits: int = 1) -> str:
     return f"{e['mean']:.{digits}f} [{e['ci'][0]:.{digits}f}, {e['ci'][1]:.{digits}f}]"
 
 
-def markdown(summary: dict, verdict: dict) -> str:
-    lines = ["| arm | seeds | decoding | win rate % (mean [95% CI]) | gain over sft (paired) | Wilcoxon p | n pairs "
-             "| judge acc % | realised pair acc % | tokens generated | judge calls | wall s |", "|" + "---|" * 12]
-    order = sorted(summary, key=lambda k: (summary[k]["method"] == "online_dpo", k != "sft", k))
-    for name in order:
-        s = summary[name]
-        vs = s["vs_sft"] or {}
-        p = vs.get("wilcoxon_p")
-        lines.append(f"| {name} | {len(s['seeds'])} | {s['decoding']} | {_fmt_est(s['win_rate'])} | {_fmt_est(vs.get('gain'))} "
-                     f"| {'–' if p is None else f'{p:.3g}'} | {vs.get('n_pairs', '–')} | {_fmt_est(s['judge_accuracy'])} "
-                     f"| {_fmt_est(s['realised_accuracy'])} | {s['tokens_generated']:,.0f} | {s['judge_calls']:,.0f} "
-                     f"| {s['wall_s']:.0f} |")
+def controls_markdown(summary: dict, verdict: dict) -> str:
+    """The controls' verdicts and the dose-response table."""
     checks = []
     if "positive" in verdict:
         v = verdict["positive"]
@@ -208,7 +197,7 @@ def markdown(summary: dict, verdict: dict) -> str:
     for r in curve:
         dose.append(f"| {r['p']:g} | {r['arm']} | {r['gain']:.1f} [{r['gain_ci'][0]:.1f}, {r['gain_ci'][1]:.1f}] | {r['n_seeds']} "
                     f"| {'–' if r['realised'] is None else format(r['realised'], '.1f')} |")
-    return ("\n".join(lines) + "\n\n**Controls**\n\n" + "\n".join(checks) + "\n\n**Dose-response**\n\n" + "\n".join(dose) + "\n")
+    return "**Controls**\n\n" + "\n".join(checks) + "\n\n**Dose-response**\n\n" + "\n".join(dose) + "\n"
 
 
 def csv_rows(summary: dict) -> str:
@@ -223,32 +212,3 @@ def csv_rows(summary: dict) -> str:
     for pt in method_points(summary):
         w.writerow(["method", pt["arm"], pt["accuracy"], pt["gain"], *pt["gain_ci"]])
     return buf.getvalue()
-
-
-def write_report(run_dirs: list[Path], out: Path, command: str, walls: dict | None = None,
-                 ablation_dirs: list[Path] = ()) -> str:
-    """The report of the methods and controls in run_dirs; the papers' claims are checked on those
-    runs plus the ablations in ablation_dirs, which stay out of the main table."""
-    from ..results_provenance import record
-    from ..store import atomic_write_text
-    from .claims import check_claims, claims_markdown
-
-    runs = load_runs(run_dirs)
-    summary = summarise(runs)
-    claims = check_claims(runs + load_runs(list(ablation_dirs)))
-    verdict = controls(summary)
-    out.mkdir(parents=True, exist_ok=True)
-    plot(summary, out / "dose-response.png")
-    atomic_write_text(out / "dose-response.csv", csv_rows(summary))
-    md = markdown(summary, verdict) + "\n**The papers' claims**\n\n" + claims_markdown(claims)
-    atomic_write_json_text = json.dumps({"summary": summary, "controls": verdict, "claims": claims}, indent=2, default=str)
-    atomic_write_text(out / "comparison.json", atomic_write_json_text + "\n")
-    wall = "" if not walls else (" Wall time of the last invocation by sweep (runs it found finished were resumed, not redone): "
-                                 + ", ".join(f"{k} {v / 60:.1f} min" for k, v in walls.items()) + ".")
-    n_eval = sorted({s["n_eval"] for s in summary.values()})
-    text = (md + f"\nWin rates: greedy (or the method's own selection) against the world's references, oracle annotator, "
-                 f"{'/'.join(map(str, n_eval))} held-out prompts per seed; CIs are Student-t across seeds (with one seed: the run's own bootstrap over prompts); the paired gain compares each seed's "
-                 f"outputs with sft's on the same prompts.{wall} Regenerate: `{command}`\n")
-    atomic_write_text(out / "comparison.md", text)
-    record([out / name for name in ("dose-response.png", "dose-response.csv", "comparison.json", "comparison.md")], command)
-    return text

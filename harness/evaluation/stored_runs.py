@@ -48,10 +48,9 @@ def est(values: list[float], single_ci: list | None = None) -> dict:
     return {"mean": e.value, "ci": ci, "n_seeds": e.n}
 
 
-def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
-    """Per-prompt paired comparison with the base arm, seed by seed (same prompts, same seed):
-    the mean difference in win points, its t-CI across seeds, and a Wilcoxon signed-rank test
-    over every (seed, prompt) difference."""
+def paired_diffs(runs: list[dict], base: list[dict]) -> tuple[list[float], list[float]]:
+    """Per-prompt differences in win points with the base arm, seed by seed (same prompts, same
+    seed): every (seed, prompt) difference, and each seed's mean difference."""
     base_by_seed = {m["seed"]: m for m in base}
     diffs, per_seed = [], []
     for m in runs:
@@ -65,6 +64,13 @@ def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
         d = [100 * (mine[p] - theirs[p]) for p in common]
         diffs += d
         per_seed.append(float(np.mean(d)))
+    return diffs, per_seed
+
+
+def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
+    """Per-prompt paired comparison with the base arm: the mean difference in win points, its t-CI
+    across seeds, and a Wilcoxon signed-rank test over every (seed, prompt) difference."""
+    diffs, per_seed = paired_diffs(runs, base)
     if not per_seed:
         return None
     nonzero = [d for d in diffs if d != 0]
