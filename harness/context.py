@@ -47,6 +47,9 @@ class RunContext:
         self._sampler_factory = sampler_factory
         self._policy = None
         self._sampler = None
+        # The judgment cache is shared by every run in a process (a multirun): its hit and miss
+        # counts are read relative to where they stood when this run's sampler was made.
+        self._cache_base = (0, 0)
         self._pending_checkpoint: Path | None = None
         self._order = len(store.completed_stages())
         self.counters = {k: 0 for k in COUNTERS}
@@ -67,6 +70,8 @@ class RunContext:
         policy = self.policy
         if self._sampler is None:
             self._sampler = self._sampler_factory(policy)
+            cache = getattr(self._sampler, "judgment_cache", None)
+            self._cache_base = (cache.hits, cache.misses) if cache is not None else (0, 0)
         self._sampler.sync_weights(policy)
         return self._sampler
 
@@ -108,8 +113,8 @@ class RunContext:
             snap["sampler_calls"] += self._sampler.calls
             cache = getattr(self._sampler, "judgment_cache", None)
             if cache is not None:
-                snap["judge_cache_hits"] += cache.hits
-                snap["judge_cache_misses"] += cache.misses
+                snap["judge_cache_hits"] += cache.hits - self._cache_base[0]
+                snap["judge_cache_misses"] += cache.misses - self._cache_base[1]
         return snap
 
     # -- stages -------------------------------------------------------------------------------

@@ -110,3 +110,17 @@ def test_fingerprint_of_a_real_sized_embedding():
     with torch.no_grad():
         table.weight.view(-1)[-1] += 1.0  # the last value, which the strided sample includes
     assert weights_fingerprint(table) != before
+
+
+def test_runs_of_one_multirun_count_only_their_own_cache_traffic(tmp_path, cache_dir):
+    """The cache is shared by the jobs of a multirun (one process): online DPO's oracle judge never
+    reads the cache, so it must not inherit the hits and misses of the job before it. (The overlay
+    makes self_rewarding the base config, so its knobs compose before the sweep.)"""
+    runs = tmp_path / "runs"
+    proc = run_cli(["-m", "experiment=self_rewarding_tiny", "method=self_rewarding,online_dpo", *FAST, *FAST_SELF_REWARDING], runs, cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    by_method = {m["method"]: m for m in (json.loads(f.read_text()) for f in runs.rglob("metrics.json"))}
+    sr = by_method["self_rewarding"]
+    assert sr["cost"]["judge_cache_hits"] + sr["cost"]["judge_cache_misses"] > 0
+    for part in ("cost", "eval_cost"):
+        assert by_method["online_dpo"][part]["judge_cache_hits"] == by_method["online_dpo"][part]["judge_cache_misses"] == 0
