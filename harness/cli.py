@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 from .compose import CONF_DIR
 from .config import register_schemas
-from .errors import SelfAlignError
+from .errors import EXIT_USER_ERROR, SelfAlignError, print_error
 from .logs import setup_logging
 from .method_knobs import unknown_knob_hint
 from .registry import plugin_searchpath
-
-EXIT_USER_ERROR = 2
-
-
-def print_error(err: Exception) -> None:
-    body = textwrap.fill(str(err), width=100, break_long_words=False, break_on_hyphens=False)
-    print(f"\nselfalign: error: {body}\n", file=sys.stderr)
 
 
 def _method_overrides(argv: list[str]) -> list[str]:
@@ -42,13 +33,9 @@ def _method_overrides(argv: list[str]) -> list[str]:
 
 def _selected_methods(argv: list[str]) -> list[str]:
     """The methods a command runs: those named by `method=`, else the default sweep's."""
-    from omegaconf import OmegaConf
+    from .compose import default_methods
 
-    named = _method_overrides(argv)
-    if named:
-        return named
-    sweep = OmegaConf.load(Path(CONF_DIR) / "config.yaml").hydra.sweeper.params.method
-    return [m.strip() for m in str(sweep).split(",")]
+    return _method_overrides(argv) or default_methods()
 
 
 def check_method_names(argv: list[str]) -> None:
@@ -72,6 +59,11 @@ def hydra_app(cfg: DictConfig):
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["plan"]:  # `selfalign plan ...`: the compute bill, no Hydra job
+        from .planning.cli import main as plan_main
+
+        register_schemas()
+        return plan_main(sys.argv[2:])
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     setup_logging()

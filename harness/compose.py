@@ -29,3 +29,11 @@ def compose(overrides: list[str], method: str | None = "self_rewarding"):
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
                           f"config groups and keys.") from None
+
+
+def default_methods() -> list[str]:
+    """The methods a plain `selfalign` sweeps (conf/config.yaml's hydra.sweeper.params.method)."""
+    from omegaconf import OmegaConf
+
+    sweep = OmegaConf.load(Path(CONF_DIR) / "config.yaml").hydra.sweeper.params.method
+    return [m.strip() for m in str(sweep).split(",")]

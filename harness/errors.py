@@ -5,6 +5,16 @@ method) raises a SelfAlignError whose message says which value was wrong, what w
 what to do. The CLI prints the message as one paragraph and exits non-zero without a traceback.
 """
 
+import sys
+import textwrap
+
+EXIT_USER_ERROR = 2
+
+
+def print_error(err: Exception) -> None:
+    body = textwrap.fill(str(err), width=100, break_long_words=False, break_on_hyphens=False)
+    print(f"\nselfalign: error: {body}\n", file=sys.stderr)
+
 
 class SelfAlignError(Exception):
     """An error caused by user input, reported without a traceback."""

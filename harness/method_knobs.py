@@ -1,5 +1,6 @@
-"""The knobs a method's dataclass declares, and the hint `selfalign` adds under Hydra's own error
-when a `method.*` override names none of them (a typo, or a knob of another method)."""
+"""The knobs a method's dataclass declares, the method's config as that dataclass (validated), and
+the hint `selfalign` adds under Hydra's own error when a `method.*` override names none of them
+(a typo, or a knob of another method)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,28 @@ def unknown_knob_hint(argv: list[str], methods: list[str]) -> str:
                          + (f" Did you mean method.{close[0]}?" if close else "")
                          + f" {name}'s knobs, with their defaults and meaning: {where}.")
     return "\n".join(lines)
+
+
+def method_config(entry, node):
+    """The method's knobs as its dataclass, type-checked by OmegaConf and range-checked by
+    the dataclass's validate()."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from .errors import ConfigError
+
+    if entry.config is None:
+        return node
+    unknown = unknown_keys(entry.config, node)
+    if unknown:
+        raise ConfigError(f"Unknown key(s) for method {entry.name!r}: {', '.join(unknown)}. Its knobs, with their "
+                          f"defaults and meaning, are the fields of {entry.config.__module__}.{entry.config.__name__}; "
+                          f"drop the key or fix its name.")
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(entry.config), node)
+        obj = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"Invalid method config for {entry.name!r}: {str(e).splitlines()[0]} "
+                          f"The valid keys, with their defaults and meaning, are the fields of "
+                          f"{entry.config.__module__}.{entry.config.__name__}.") from None
+    return obj.validate() if hasattr(obj, "validate") else obj

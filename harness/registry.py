@@ -2,7 +2,8 @@
 
 A method registers itself by name with `@register_method(name, config=Dataclass)`, optionally with
 `variant=fn`: fn(validated method config) -> a short label of the configuration ("" for the default),
-shown on the leaderboard next to the method's name (`online_dpo[random]`). Built-in methods
+shown on the leaderboard next to the method's name (`online_dpo[random]`), and `plan=fn`, the
+method's compute bill (harness/planning/). Built-in methods
 live in the `methods` package; a third-party package adds one through the `selfalign.methods`
 entry-point group (`name = "pkg.module:run"`, or `pkg.module` whose import registers it). Entries
 load lazily; an unknown name gets the list of known ones and the closest match.
@@ -42,6 +43,9 @@ class MethodEntry:
     # fn(method config) -> the rubric template its judge reads, so the seed EFT data is rendered with
     # the same one; None = the rubric judge's default template
     judge_template: Optional[Callable] = None
+    # fn(composed config, method config) -> its Phases (harness/planning/phases.py): the work the recipe
+    # fixes before anything runs, for `selfalign plan`; None = the method has no compute bill
+    plan: Optional[Callable] = None
 
     def describe_variant(self, method_cfg, resolved_cfg: dict) -> dict:
         """metrics.json's `variant`: the method's label for this configuration and the hash of the
@@ -56,7 +60,8 @@ _discovered = False
 
 
 def register_method(name: str, config: Optional[type] = None, has_judge: bool = False,
-                    variant: Optional[Callable] = None, judge_template: Optional[Callable] = None):
+                    variant: Optional[Callable] = None, judge_template: Optional[Callable] = None,
+                    plan: Optional[Callable] = None):
     def wrap(fn: Callable) -> Callable:
         existing = _REGISTRY.get(name)
         if existing is not None and existing.run is not fn and existing.run.__module__ != fn.__module__:
@@ -65,7 +70,7 @@ def register_method(name: str, config: Optional[type] = None, has_judge: bool = 
                 f"{fn.__module__}). Rename one of them."
             )
         _REGISTRY[name] = MethodEntry(name=name, run=fn, config=config, has_judge=has_judge, variant=variant,
-                                      judge_template=judge_template)
+                                      judge_template=judge_template, plan=plan)
         return fn
 
     return wrap

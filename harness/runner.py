@@ -9,42 +9,20 @@ from pathlib import Path
 
 import torch
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from . import provenance, stages
 from .config import validate_config
 from .context import RunContext
 from .data.provider import DataProvider
-from .errors import ConfigError
 from .judges.judgment_cache import with_judgment_cache
 from .judges.rubric import RubricJudgeConfig
 from .judges.templates import TEMPLATES
 from .logs import setup_logging
-from .method_knobs import unknown_keys
+from .method_knobs import method_config
 from .registry import get_method
 from .store import RunStore, atomic_write_text, run_dir_for
 
 log = logging.getLogger("selfalign")
-
-
-def method_config(entry, node):
-    """The method's knobs as its dataclass, type-checked by OmegaConf and range-checked by
-    the dataclass's validate()."""
-    if entry.config is None:
-        return node
-    unknown = unknown_keys(entry.config, node)
-    if unknown:
-        raise ConfigError(f"Unknown key(s) for method {entry.name!r}: {', '.join(unknown)}. Its knobs, with their "
-                          f"defaults and meaning, are the fields of {entry.config.__module__}.{entry.config.__name__}; "
-                          f"drop the key or fix its name.")
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(entry.config), node)
-        obj = OmegaConf.to_object(merged)
-    except OmegaConfBaseException as e:
-        raise ConfigError(f"Invalid method config for {entry.name!r}: {str(e).splitlines()[0]} "
-                          f"The valid keys, with their defaults and meaning, are the fields of "
-                          f"{entry.config.__module__}.{entry.config.__name__}.") from None
-    return obj.validate() if hasattr(obj, "validate") else obj
 
 
 def _sweep_dir() -> Path | None:
@@ -118,9 +96,12 @@ def run_identity(resolved: dict) -> dict:
 
 
 def run_job(cfg: DictConfig) -> Path:
+    from .planning.bill import check_prompt_pool
+
     validate_config(cfg)
     entry = get_method(cfg.method.name)
     mcfg = method_config(entry, cfg.method)
+    check_prompt_pool(cfg)  # a pool too small for the recipe fails here, not after M1 is built
     resolved = OmegaConf.to_container(cfg, resolve=True)
     ctx = open_run(cfg, mcfg, run_dir_for(run_identity(resolved), cfg.store.root))
     store = ctx.store

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness import stages
+from harness.planning import phases
 from harness.registry import register_method
 from harness.training.daa_config import DAAConfig
 
@@ -20,7 +21,13 @@ class DPOConfig:
         return self
 
 
-@register_method("dpo", config=DPOConfig)
+def plan(cfg, m) -> list:
+    """M1, one DAA phase on the offline pairs (both responses of each), the evaluation."""
+    train = phases.Phase("train", train_sequences=2 * int(cfg.data.n_preference_pairs), epochs=m.daa.train.epochs)
+    return [phases.seed_model(cfg, phases.eft_examples(cfg)), train, *phases.evaluate(cfg, "final")]
+
+
+@register_method("dpo", config=DPOConfig, plan=plan)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     stages.seed_model(ctx)

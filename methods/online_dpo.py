@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from harness import stages
 from harness.config import check
 from harness.judges.oracle import OracleJudge, RandomJudge, flip_pairs, oracle_agreement
+from harness.planning.phases import JudgeCost
 from harness.registry import register_method
 
-from .self_rewarding import SelfRewardingConfig, iterate, rubric_template
+from .self_rewarding import SelfRewardingConfig, iterate, loop_plan, rubric_template
 
 EXTERNAL_JUDGES = ("oracle", "noisy_oracle", "random")
 
@@ -85,7 +86,12 @@ def variant(cfg) -> str:
 
 
 # the shared M1, EFT data rendered as Self-Rewarding renders it
-@register_method("online_dpo", config=OnlineDPOConfig, variant=variant, judge_template=rubric_template)
+def plan(cfg, m) -> list:
+    """Self-Rewarding's loop; the external judge scores each sample once and runs no model."""
+    return loop_plan(cfg, m, JudgeCost(1, on_sampler=False), eval_judge=None)
+
+
+@register_method("online_dpo", config=OnlineDPOConfig, variant=variant, judge_template=rubric_template, plan=plan)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     stages.seed_model(ctx)  # the same M1 as every other method

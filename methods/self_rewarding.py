@@ -20,6 +20,7 @@ from harness.config import check
 from harness.judges.oracle import oracle_agreement
 from harness.judges.rubric import RubricJudge, RubricJudgeConfig
 from harness.pairs import max_min_pairs
+from harness.planning import phases
 from harness.prompts import fresh_prompts
 from harness.registry import register_method
 from harness.sampling.base import SamplingKnobs
@@ -77,7 +78,27 @@ def rubric_template(cfg) -> str:
     return cfg.judge.template
 
 
-@register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True, judge_template=rubric_template)
+def plan(cfg, m) -> list:
+    judge = phases.JudgeCost(m.judge.k, m.judge.max_new_tokens)
+    return loop_plan(cfg, m, judge, eval_judge=judge)
+
+
+def loop_plan(cfg, m, judge, eval_judge) -> list:
+    """The phases of `iterate`: M1, then per iteration fresh prompts, N samples each, one judged
+    item per sample, DPO on at most one pair per prompt (ties and unscored prompts are dropped)."""
+    out = [phases.seed_model(cfg, phases.eft_examples(cfg)), *phases.evaluate(cfg, "M1", eval_judge)]
+    P, N = m.prompts_per_iteration, m.n_samples
+    for t in range(1, m.iterations + 1):
+        out.append(phases.new_prompts(cfg, f"iter{t}/prompts", P, m.new_prompts))
+        out.append(phases.Phase(f"iter{t}/sample", sequences=P * N, max_new_tokens=m.sampling.max_new_tokens))
+        out.append(judge.phase(f"iter{t}/judge", P * N))
+        out.append(phases.Phase(f"iter{t}/train", train_sequences=2 * P, epochs=m.daa.train.epochs, syncs=1, exact=False))
+        out += phases.evaluate(cfg, f"M{t + 1}", eval_judge)
+    return out
+
+
+@register_method("self_rewarding", config=SelfRewardingConfig, has_judge=True, judge_template=rubric_template,
+                 plan=plan)
 def run(ctx) -> dict:
     stages.seed_model(ctx)
     judge = RubricJudge(ctx.sampler, ctx.method_cfg.judge)  # always the current policy: M_t judges itself

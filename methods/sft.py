@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import stages
+from harness.planning import phases
 from harness.registry import register_method
 
 
@@ -16,7 +17,11 @@ class SFTConfig:
         return self
 
 
-@register_method("sft", config=SFTConfig)
+def plan(cfg, m) -> list:
+    return [phases.seed_model(cfg, phases.eft_examples(cfg)), *phases.evaluate(cfg, "final")]
+
+
+@register_method("sft", config=SFTConfig, plan=plan)
 def run(ctx) -> dict:
     seed_info = stages.seed_model(ctx)
     result = stages.evaluate(ctx, "eval/final")

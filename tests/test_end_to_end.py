@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import FAST, FAST_SELF_REWARDING, run_cli
+from plan_checks import assert_bill_holds
 
 
 def _metrics(runs: Path) -> list[dict]:
@@ -18,6 +19,8 @@ def test_multirun_writes_one_directory_per_job_and_a_leaderboard(tmp_path, cache
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = _metrics(runs)
     assert sorted((m["method"], m["seed"]) for m in metrics) == [("dpo", 0), ("dpo", 1), ("sft", 0), ("sft", 1)]
+    for m in metrics:
+        assert_bill_holds(Path(m["run_dir"]))
     assert len({m["run_dir"] for m in metrics}) == 4
     for m in metrics:
         run = Path(m["run_dir"])
@@ -51,6 +54,7 @@ def test_self_rewarding_logs_every_iteration_metric(tmp_path, cache_dir):
     proc = run_cli(["method=self_rewarding", *FAST, *FAST_SELF_REWARDING], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     assert m["has_judge"] and [it["iteration"] for it in m["iterations"]] == [0, 1]
     it = m["iterations"][1]
     for key in ("pairs_kept", "dropped_tie", "dropped_invalid", "parse_failure_rate", "score_histogram",
@@ -75,6 +79,7 @@ def test_online_dpo_uses_the_fixed_oracle_judge(tmp_path, cache_dir):
     proc = run_cli(["method=online_dpo", *FAST, *FAST_SELF_REWARDING], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     assert m["method"] == "online_dpo" and not m["has_judge"]
     it = m["iterations"][1]
     assert it["parse_failure_rate"] == 0.0  # the oracle grades every world prompt
@@ -106,6 +111,7 @@ def test_meta_rewarding_logs_actor_and_judge_pairs(tmp_path, cache_dir):
     proc = run_cli(["method=meta_rewarding", *FAST, *FAST_META], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     it = m["iterations"][1]
     assert it["rho"] == 0.32 and it["train_judge"]
     assert it["pairs_kept"] + it["dropped_tie"] + it["dropped_invalid"] + it["dropped_same_response"] == 6
@@ -133,6 +139,7 @@ def test_self_judge_trains_on_policy_and_selects_by_tournament(tmp_path, cache_d
                     "method.daa.train.batch_size=4", "method.sampling.max_new_tokens=8"], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     s = m["summary"]
     assert s["decoding"] == "tournament@2" and set(s["win_rate_vs_n"]) == {"1", "2", "3"}
     assert s["win_rate"] == s["win_rate_vs_n"]["2"]["win_rate"] and "greedy" in s
@@ -157,6 +164,7 @@ def test_sera_reviews_selects_and_bootstraps_with_label_noise(tmp_path, cache_di
                    runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     first, second = m["iterations"][1], m["iterations"][2]
     assert first["warmup_rule"] and first["selected"] == 16 and first["bootstrapped"] == 0  # π_1 = π_ref
     assert not second["warmup_rule"] and second["selected"] == round(0.7 * 16)
@@ -172,6 +180,7 @@ def test_self_j_labels_trains_two_views_and_reports_selection(tmp_path, cache_di
                     "method.sampling.max_new_tokens=8"], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     s = m["summary"]
     assert s["decoding"] == "best_of@2"
     assert set(s["score_correlations"]) == {"with_reference", "without_reference"}
@@ -212,6 +221,7 @@ def test_lm_eval_capability_of_seed_and_final_model(tmp_path, cache_dir):
                     "eval.lm_eval_world_n=8"], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (m,) = _metrics(runs)
+    assert_bill_holds(Path(m["run_dir"]))  # the compute bill against what the run recorded
     cap = m["capability"]
     for which in ("seed", "final"):
         assert cap[which]["selfalign_world_generate"]["n"] == 8 and cap[which]["selfalign_world_mc"]["n"] == 8

@@ -22,8 +22,6 @@ from typing import Optional
 
 from harness import stages
 from harness.config import check
-from .judge_ranking import (all_order_comparisons, bradley_terry, distinct_judgments, judgment_variance,
-                                 score_cap_filter, score_cap_limit, weighted_win_matrix)
 from harness.judges.meta_judge import MetaJudge, MetaJudgeConfig
 from harness.judges.oracle import oracle_agreement
 from harness.judges.parsing import parse_score
@@ -34,10 +32,19 @@ from harness.records import PreferencePair
 from harness.registry import register_method
 from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
-
 from methods.self_rewarding import rubric_template
 
 from .actor_pairs import dedupe_samples, length_controlled_pairs
+from .judge_ranking import (
+    all_order_comparisons,
+    bradley_terry,
+    distinct_judgments,
+    judgment_variance,
+    score_cap_filter,
+    score_cap_limit,
+    weighted_win_matrix,
+)
+from .plan import plan as compute_bill
 
 
 @dataclass
@@ -144,7 +151,8 @@ def judge_pairs(plan, verdicts, cfg, judge_template, seed: int = 0) -> tuple[lis
     return [pairs[k] for k in keep], stats
 
 
-@register_method("meta_rewarding", config=MetaRewardingConfig, has_judge=True, judge_template=rubric_template)
+@register_method("meta_rewarding", config=MetaRewardingConfig, has_judge=True, judge_template=rubric_template,
+                 plan=compute_bill)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     stages.seed_model(ctx)

@@ -33,8 +33,8 @@ from harness.training.daa_config import validate_train
 
 from .embedder import Embedder
 from .labels import recalibrated_label
+from .plan import plan
 from .two_view import train_two_view_judge
-
 
 log = logging.getLogger("selfalign")
 
@@ -169,7 +169,7 @@ def oracle_qualities(prompts, candidates) -> list[float | None]:
     return out
 
 
-@register_method("self_j", config=SelfJConfig, has_judge=True)
+@register_method("self_j", config=SelfJConfig, has_judge=True, plan=plan)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     for p in ctx.data.train_prompts[:cfg.label_prompts]:  # fail before any compute, not mid-run

@@ -42,7 +42,7 @@ from harness.selection import InferenceConfig, tournaments
 from harness.training.daa_config import DAAConfig
 
 from .on_policy import REFRESH_MODES, train_on_policy_daa
-
+from .plan import plan
 
 # Stage A's judge data: every offline preference pair as "which is better, A or B?", in both
 # orders, so the label is not tied to a position.
@@ -168,7 +168,7 @@ def tournament_picks(ctx, name: str, judge, candidates, calls=None) -> dict[str,
     return {"picks": picks, "comparisons": comparisons}
 
 
-@register_method("self_judge", config=SelfJudgeConfig, has_judge=True)
+@register_method("self_judge", config=SelfJudgeConfig, has_judge=True, plan=plan)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     stages.seed_model(ctx, judge_data=JSFT_JUDGMENTS)  # stage A: JSFT
@@ -176,7 +176,8 @@ def run(ctx) -> dict:
     result = stages.evaluate(ctx, "eval/M1", judge)
     ctx.log_iteration({"iteration": 0, "model": "M1 (JSFT)", "eval": result})
 
-    prompts = fresh_prompts(ctx, "self_train/prompts", 1, cfg.prompts, "dataset")
+    # beside the training stage, not inside it: a training stage's folder is cleared when it starts
+    prompts = fresh_prompts(ctx, "self_train_prompts", 1, cfg.prompts, "dataset")
     train_stats = ctx.train("self_train", lambda: self_train(ctx, prompts))
     greedy = stages.evaluate(ctx, "eval/M2", judge)
 

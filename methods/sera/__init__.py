@@ -27,6 +27,7 @@ from harness.sampling.base import SamplingKnobs
 from harness.training.daa_config import DAAConfig
 from harness.training.losses import REFERENCE_FREE_LOSSES
 
+from .plan import plan
 from .selection import SELECT_MODES, select_by_margin
 
 # Two copies of the same network give margins that differ only by float noise.
@@ -115,7 +116,7 @@ def offline_prompts(pairs: list[PreferencePair]) -> list[PromptRecord]:
     return list(seen.values())
 
 
-@register_method("sera", config=SeRAConfig, has_judge=True)
+@register_method("sera", config=SeRAConfig, has_judge=True, plan=plan)
 def run(ctx) -> dict:
     cfg = ctx.method_cfg
     seed_info = stages.seed_model(ctx)  # the same M1 as the dpo baseline
