@@ -143,3 +143,17 @@ def get_plan_entry(cfg):
     from ..registry import get_method
 
     return get_method(cfg.method.name).plan
+
+
+def _si(x: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= size:
+            return f"{x / size:.1f}{unit}"
+    return f"{x:.0f}"
+
+
+def one_line(lines: list[Line]) -> str:
+    """The bill's bounds in one phrase (method and evaluation together), for tables."""
+    b = {k: totals(lines, False, "bound")[k] + totals(lines, True, "bound")[k] for k in COUNTERS}
+    return (f"bill: ≤ {_si(b['judge_calls'])} judge calls, ≤ {_si(b['tokens_generated'])} generated tokens, "
+            f"≤ {_si(b['train_tokens'])} training tokens")

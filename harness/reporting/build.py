@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..evaluation import comparison
 from ..evaluation.stored_runs import load_runs
-from . import annotator_check, figures, paired
+from . import annotator_check, figures, paired, papers
 
 # the plots beyond the dose-response: (file stem, rows builder, drawer, size, section title, caption)
 PLOTS = (
@@ -134,6 +134,9 @@ def build(run_dirs: list[Path], out: Path, command: str, ablation_dirs=(), title
             files += [f"{stem}.png", f"{stem}.csv"]
             parts.append(_figure(stem, section, caption))
     parts.append("## The papers' claims\n\n" + claims_markdown(claims))
+    ablation_runs = load_runs(list(ablation_dirs))
+    figures_vs_papers = papers.compare(runs, ablation_runs)
+    parts.append("## Paper against harness\n\n" + papers.markdown(figures_vs_papers, papers.bills()) + papers.NOTE)
     parts.append("## Annotator sanity\n\n" + annotator_check.markdown(annotators))
     rows = leaderboard.leaderboard_rows(runs)
     parts.append("## Every column\n\n" + leaderboard.to_markdown(rows) + "\nAlso as [leaderboard.csv](leaderboard.csv).\n")
@@ -144,7 +147,8 @@ def build(run_dirs: list[Path], out: Path, command: str, ablation_dirs=(), title
     md = "\n".join(parts)
     atomic_write_text(out / "report.md", md)
     atomic_write_text(out / "report.html", render(md, out, title))
-    data = {"summary": summary, "paired": table, "controls": verdict, "claims": claims, "annotators": annotators}
+    data = {"summary": summary, "paired": table, "controls": verdict, "claims": claims, "annotators": annotators,
+            "papers": papers.as_json(figures_vs_papers)}
     atomic_write_text(out / "report.json", json.dumps(data, indent=2, default=str) + "\n")
     files += ["leaderboard.md", "leaderboard.csv", "report.md", "report.html", "report.json"]
     record([out / f for f in files], command)
