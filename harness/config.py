@@ -106,7 +106,7 @@ class DataConfig:
     # Local files (jsonl/json/parquet) replace the world's generator for that record kind.
     train_prompts_path: Optional[str] = None  # PromptRecord rows: instruction (id, reference optional)
     eval_prompts_path: Optional[str] = None  # PromptRecord rows with reference
-    alpaca_eval_set: Optional[str] = None  # evaluate on the AlpacaEval set: a hub repo id or a local alpaca_eval.json
+    alpaca_eval_set: Optional[str] = None  # the AlpacaEval set: a hub repo (AlpacaEval 2's references; repo:file for another) or a local file
     ift_path: Optional[str] = None  # SFTExample rows: prompt, response
     eft_path: Optional[str] = None  # SFTExample rows: prompt (judge prompt), response (review + Score: k)
     preference_pairs_path: Optional[str] = None  # PreferencePair rows: prompt, chosen, rejected
@@ -270,6 +270,9 @@ def validate_config(cfg) -> None:
         check(cfg.eval.annotator, False, "eval.annotator", "model when evaluating on the AlpacaEval set (the oracle "
               "only grades the embedded world)", hint="add eval.annotator=model")
     _check_data_source(cfg)
+    check(cfg.eval.annotator_both_orders, not cfg.eval.annotator_both_orders or cfg.eval.annotator == "model",
+          "eval.annotator_both_orders", "false unless eval.annotator=model (the oracle has no position to prefer; an "
+          "API annotator's order is alpaca_eval's own)", hint="drop it, or add eval.annotator=model")
     if cfg.eval.lc_gamed == "hub" and not cfg.data.alpaca_eval_set:
         check(cfg.eval.lc_gamed, False, "eval.lc_gamed", "built unless evaluating on the AlpacaEval set (alpaca_eval's "
               "published gamed annotations exist only for its 805 instructions)", hint="use data=alpaca_eval or drop eval.lc_gamed")

@@ -33,6 +33,29 @@ def test_local_alpaca_eval_file_becomes_prompts_with_references(tmp_path):
         load_alpaca_eval_set(str(bad))
 
 
+def test_the_hub_set_is_alpaca_eval_2_unless_another_file_is_named(tmp_path, monkeypatch):
+    """The hub download is the network boundary: it is replaced by a local file and records what
+    was asked for."""
+    import huggingface_hub
+
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(ROWS))
+    asked = []
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download",
+                        lambda repo, name, repo_type: asked.append((repo, name, repo_type)) or str(path))
+    assert len(load_alpaca_eval_set("tatsu-lab/alpaca_eval")) == len(ROWS)
+    load_alpaca_eval_set("tatsu-lab/alpaca_eval:alpaca_eval.json")
+    assert asked == [("tatsu-lab/alpaca_eval", "alpaca_eval_gpt4_baseline.json", "dataset"),
+                     ("tatsu-lab/alpaca_eval", "alpaca_eval.json", "dataset")]
+
+    def offline(*a, **k):
+        raise OSError("no network")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
+    with pytest.raises(DataError, match="Could not fetch alpaca_eval_gpt4_baseline.json from 'tatsu-lab/alpaca_eval'"):
+        load_alpaca_eval_set("tatsu-lab/alpaca_eval")
+
+
 def test_a_run_evaluated_on_the_alpaca_eval_set_with_a_model_annotator(tmp_path, cache_dir):
     path = tmp_path / "alpaca_eval.json"
     path.write_text(json.dumps(ROWS))

@@ -51,6 +51,7 @@ def test_out_of_range_method_values(make_cfg, override, key):
     ("eval.annotator=gpt4", "eval.annotator"),
     ("eval.lc_gamed=download", "eval.lc_gamed"),
     ("eval.lc_gamed=hub", "eval.lc_gamed"),  # alpaca_eval's gamed annotations fit its own instruction set only
+    ("eval.annotator_both_orders=true", "eval.annotator_both_orders"),  # the oracle has no order to average
 ])
 def test_out_of_range_global_values(make_cfg, override, key):
     with pytest.raises(ConfigError) as err:

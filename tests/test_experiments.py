@@ -54,6 +54,12 @@ def test_paper_overlays_cite_and_run_a_real_model_on_alpaca_eval(name):
     assert cfg.data.alpaca_eval_set == "tatsu-lab/alpaca_eval" and cfg.data.n_eval_prompts == 805
     assert cfg.eval.annotator == "api"
     assert cfg.eval.max_new_tokens >= 768 and cfg.method.sampling.max_new_tokens >= 768  # not the tiny 32
+    # the AlpacaEval 2 leaderboard's length control, and room in vLLM's context for every generation
+    assert cfg.eval.lc_gamed == "hub"
+    context = cfg.sampler.max_model_len or cfg.model.max_length
+    lengths = [cfg.eval.max_new_tokens, cfg.method.sampling.max_new_tokens]
+    lengths += [cfg.method.inference.sampling.max_new_tokens] if "inference" in cfg.method else []
+    assert all(n < context for n in lengths), (context, lengths)
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     assert "Open" in header or "open" in header  # what the paper leaves open is named, with its knob
 

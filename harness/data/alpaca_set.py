@@ -1,7 +1,12 @@
 """The AlpacaEval instruction set as evaluation prompts: the 805 instructions with their
-reference outputs, from the hub (`tatsu-lab/alpaca_eval`, file alpaca_eval.json; online) or from
-a local JSON/JSONL file in the same format: rows with `instruction` and `output` (the reference
-output), optionally `dataset` (the source subset) and `generator` (who wrote the reference).
+reference outputs, from the hub (online) or from a local JSON/JSONL file in the same format: rows
+with `instruction` and `output` (the reference output), optionally `dataset` (the source subset)
+and `generator` (who wrote the reference).
+
+On the hub, `tatsu-lab/alpaca_eval` means AlpacaEval 2's references, GPT-4 Turbo's outputs
+(alpaca_eval_gpt4_baseline.json), the baseline every paper here reports against;
+`tatsu-lab/alpaca_eval:alpaca_eval.json` names another file of the repo, here AlpacaEval 1's
+text-davinci-003 references.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from ..errors import DataError
 from ..records import PromptRecord
 
 HUB_REPO = "tatsu-lab/alpaca_eval"
-HUB_FILE = "alpaca_eval.json"
+HUB_FILE = "alpaca_eval_gpt4_baseline.json"  # AlpacaEval 2: GPT-4 Turbo's outputs are the references
 
 
 def _rows_from_file(path: Path) -> list[dict]:
@@ -28,18 +33,20 @@ def _rows_from_file(path: Path) -> list[dict]:
 
 def load_alpaca_eval_set(source: str = HUB_REPO) -> list[PromptRecord]:
     path = Path(source).expanduser()
-    if path.suffix in (".json", ".jsonl"):
+    if path.exists() or (path.suffix in (".json", ".jsonl") and ":" not in source):  # a local file
         if not path.exists():
             raise DataError(f"AlpacaEval set {str(path)!r} does not exist.")
         rows = _rows_from_file(path)
     else:
-        from huggingface_hub import hf_hub_download
+        import huggingface_hub
 
+        repo, _, name = source.partition(":")
+        name = name or HUB_FILE
         try:
-            rows = _rows_from_file(Path(hf_hub_download(source, HUB_FILE, repo_type="dataset")))
+            rows = _rows_from_file(Path(huggingface_hub.hf_hub_download(repo, name, repo_type="dataset")))
         except Exception as e:  # offline, or a wrong repo: say so and what to do instead
-            raise DataError(f"Could not fetch {HUB_FILE} from {source!r} ({type(e).__name__}). Offline, set "
-                            f"data.alpaca_eval_set to a local alpaca_eval.json (rows with instruction and output).") from None
+            raise DataError(f"Could not fetch {name} from {repo!r} ({type(e).__name__}). Offline, set "
+                            f"data.alpaca_eval_set to a local copy of it (rows with instruction and output).") from None
     prompts = []
     for i, row in enumerate(rows):
         if not isinstance(row.get("instruction"), str) or not isinstance(row.get("output"), str):
