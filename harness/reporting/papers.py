@@ -10,6 +10,7 @@ skipped), so the comparison's runs of a method at its defaults count as that met
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -96,13 +97,17 @@ def _flat(node, prefix: str = "") -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _composed(name: str):
+    from ..compose import compose
+
+    return compose([f"experiment={name}"], method=None)
+
+
 def overlay_config(name: str) -> dict:
     from omegaconf import OmegaConf
 
-    from ..compose import compose
-
-    cfg = compose([f"experiment={name}"], method=None)
-    return OmegaConf.to_container(cfg, resolve=True)
+    return OmegaConf.to_container(_composed(name), resolve=True)
 
 
 def belongs(run_cfg: dict, overlay: dict) -> bool:
@@ -113,11 +118,14 @@ def belongs(run_cfg: dict, overlay: dict) -> bool:
 
 
 def runs_of(overlay: str, runs: list[dict], configs: dict[str, dict]) -> list[dict]:
-    """One run per seed of the runs that belong to the overlay."""
-    cfg = configs.setdefault(overlay, overlay_config(overlay))
+    """One run per seed of the runs that belong to the overlay (`configs` caches every config read)."""
+    if overlay not in configs:
+        configs[overlay] = overlay_config(overlay)
     by_seed = {}
     for m in sorted(runs, key=lambda m: m["run_dir"]):
-        if belongs(read_config(Path(m["run_dir"])), cfg):
+        if m["run_dir"] not in configs:
+            configs[m["run_dir"]] = read_config(Path(m["run_dir"]))
+        if belongs(configs[m["run_dir"]], configs[overlay]):
             by_seed.setdefault(m["seed"], m)
     return [by_seed[s] for s in sorted(by_seed)]
 
@@ -145,10 +153,9 @@ NOTE = ("\nThe harness column reads runs whose stored config matches the paper's
 
 def bills() -> dict[str, str]:
     """Each paper overlay's bill in one phrase."""
-    from ..compose import compose
     from ..planning.bill import one_line, price
 
-    return {f.overlay: one_line(price(compose([f"experiment={f.overlay}"], method=None))) for f in FIGURES}
+    return {f.overlay: one_line(price(_composed(f.overlay))) for f in FIGURES}
 
 
 def as_json(rows: list[dict]) -> list[dict]:
