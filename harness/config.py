@@ -14,6 +14,7 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 
 from .errors import ConfigError
+from .tracking.config import BACKENDS, LoggerConfig
 from .world.config import WorldConfig
 
 
@@ -182,6 +183,7 @@ class Config(RuntimeConfig):
 
     method: Any = None
     seed_sft: SeedSFTConfig = field(default_factory=SeedSFTConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)  # experiment tracking: logger=<name> (conf/logger/)
 
 
 def register_schemas() -> None:
@@ -239,6 +241,8 @@ _RULES = [
      "(alpaca_eval's df_gamed.csv, online, AlpacaEval set only)"),
     ("eval.bootstrap", _positive, "a positive number of bootstrap resamples"),
     ("sampler.backend", lambda v: v in ("hf", "vllm"), "hf (transformers generate) or vllm"),
+    ("logger.backend", lambda v: v is None or v in BACKENDS, " | ".join(BACKENDS) + " (logger=<name>, conf/logger/)"),
+    ("logger.wandb_mode", lambda v: v is None or v in ("online", "offline"), "online or offline"),
     ("sampler.sync_tolerance", _positive, "a positive log-prob tolerance"),
     ("sampler.sync_timeout_s", _positive, "a positive number of seconds"),
     ("sampler.gpu_memory_utilization", lambda v: v is not None and 0 < v <= 1, "a fraction in (0, 1]"),
@@ -247,8 +251,8 @@ _RULES = [
 
 def _get(cfg, dotted: str):
     node = cfg
-    for part in dotted.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    for part in dotted.split("."):  # None where an app's config has no such section (e.g. no logger)
+        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
     return node
 
 

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from . import tracking
 from .judges.protocol import JudgeCalls
 from .records import records_to_rows
 from .store import AtomicDir, RunStore, atomic_write_json, atomic_write_jsonl, read_jsonl
@@ -137,6 +138,7 @@ class RunContext:
             cost[k] = cost.get(k, 0) + v
         self._order += 1
         self.store.mark_done(name, {"order": self._order, "cost": cost})
+        tracking.log(f"stage/{name}", {k: v for k, v in cost.items() if v or k == "wall_s"}, step=self._order)
         log.info("stage %s: done in %.1fs", name, cost["wall_s"])
         return value
 
@@ -198,6 +200,9 @@ class RunContext:
 
     def log_iteration(self, metrics: dict) -> None:
         self.iterations.append(metrics)
+        # the evaluation on its own series, the iteration's other numbers (pairs kept, parse failures) beside it
+        tracking.log("eval", metrics.get("eval") or {}, step=int(metrics.get("iteration", 0)))
+        tracking.log("iteration", {k: v for k, v in metrics.items() if k != "eval"}, step=int(metrics.get("iteration", 0)))
         log.info("iteration %s: %s", metrics.get("iteration"), {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))})
 
     def total_cost(self, evaluation: bool = False) -> dict:

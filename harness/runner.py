@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from . import provenance, stages
+from . import provenance, stages, tracking
 from .config import validate_config
 from .context import RunContext
 from .data.provider import DataProvider
@@ -72,6 +72,8 @@ def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
              f" (resuming after {len(resumed)} finished stages)" if resumed else "")
     atomic_write_text(store.run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     record_provenance(store, int(cfg.seed))
+    tracking.open_tracker(cfg, store.run_dir, OmegaConf.to_container(cfg, resolve=True),
+                          store.read_json("provenance.json"))
 
     device = resolve_device(cfg.device)
     entry = get_method(cfg.method.name)
@@ -106,6 +108,18 @@ def run_job(cfg: DictConfig) -> Path:
     ctx = open_run(cfg, mcfg, run_dir_for(run_identity(resolved), cfg.store.root))
     store = ctx.store
     start = time.perf_counter()
+    try:
+        metrics = _run_method(cfg, entry, mcfg, resolved, ctx, start)
+    finally:
+        tracking.close()  # a tracker left open would take the next job's logs
+    register_with_sweep(store.run_dir)
+    from .report import format_row
+    log.info("done: %s", format_row(metrics))
+    return store.run_dir
+
+
+def _run_method(cfg, entry, mcfg, resolved: dict, ctx: RunContext, start: float) -> dict:
+    store = ctx.store
     summary = entry.run(ctx)
     capability = stages.capability(ctx) if cfg.eval.lm_eval_tasks else None
     metrics = {
@@ -118,8 +132,6 @@ def run_job(cfg: DictConfig) -> Path:
         "sampler": {"backend": cfg.sampler.backend, **ctx.sampler_stats()},
     }
     store.write_json("metrics.json", metrics)
+    tracking.log("final", {"summary": summary, "cost": metrics["cost"], "eval_cost": metrics["eval_cost"]}, step=0)
     ctx.close_sampler()
-    register_with_sweep(store.run_dir)
-    from .report import format_row
-    log.info("done: %s", format_row(metrics))
-    return store.run_dir
+    return metrics

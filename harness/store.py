@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-# Keys that change where or how a run is shown, not what it computes.
-_NOT_IN_IDENTITY = ("store", "progress", "threads")
+# Keys that change where or how a run is shown or logged, not what it computes.
+_NOT_IN_IDENTITY = ("store", "progress", "threads", "logger")
 
 
 def canonical_json(obj: Any) -> str:

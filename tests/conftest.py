@@ -63,10 +63,10 @@ def make_cfg(tmp_path, cache_dir):
 
 
 def run_cli(args: list[str], runs: Path, cache: Path, timeout: int = 600, module: str = "harness.cli",
-            **kw) -> subprocess.CompletedProcess:
+            extra_env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     """Runs a console script's module (selfalign by default) as a user would, in a subprocess."""
     env = {**os.environ, "SELFALIGN_RUNS": str(runs), "SELFALIGN_CACHE": str(cache), "OMP_NUM_THREADS": "1",
-           "HYDRA_FULL_ERROR": "0"}
+           "HYDRA_FULL_ERROR": "0", **(extra_env or {})}
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
                           env=env, timeout=timeout, cwd=runs.parent, **kw)
 

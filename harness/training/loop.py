@@ -10,6 +10,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from .. import tracking
 from .batching import shuffled_batches
 
 
@@ -43,13 +44,14 @@ def optimise(model, n_items: int, batch_loss: Callable[[list[int]], tuple[torch.
             with torch.autocast(device_type=device_type, dtype=torch.bfloat16, enabled=use_bf16):
                 loss, stats = batch_loss(idx)
             (loss / cfg.grad_accum).backward()
+            stats = {"loss": float(loss.detach()), **stats}
             if (b + 1) % cfg.grad_accum == 0 or b + 1 == len(batches):
-                torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+                grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+                tracking.log_step({**stats, "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm)})
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 step += 1
-            stats = {"loss": float(loss.detach()), **stats}
             for k, v in stats.items():
                 sums[k] = sums.get(k, 0.0) + v
             bar.update(1)
