@@ -27,8 +27,8 @@ def compose(overrides: list[str], method: str | None = "self_rewarding"):
         with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
             return hydra_compose(config_name="config", overrides=[*chosen, *overrides, *plugin_searchpath()])
     except (HydraException, OmegaConfBaseException) as e:
-        raise ConfigError(f"Bad override in {overrides}: {str(e).splitlines()[0]} See `selfalign --help` for the "
-                          f"config groups and keys.") from None
+        raise ConfigError(f"Bad override in {[*chosen, *overrides]}: {str(e).splitlines()[0]} See `selfalign --help` "
+                          f"for the config groups and keys.") from None
 
 
 def default_methods() -> list[str]:

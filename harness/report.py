@@ -26,12 +26,28 @@ COLUMNS = ["method", "model", "seeds", "decoding", "win_rate", "win_rate_ci", "n
 SHORT_HASH = 6  # characters of the config hash shown where two rows would otherwise read the same
 
 
+# what every leaderboard, report and comparison reads from a run's metrics.json
+REQUIRED = ("method", "model", "seed", "summary", "cost")
+
+
 def load_metrics(run_dirs) -> list[dict]:
+    """metrics.json of each run directory that has one; a DataError names a file that is not a
+    run's metrics (unreadable, or missing a field every reader needs)."""
+    from .errors import DataError
+
     out = []
     for d in run_dirs:
         f = Path(d) / "metrics.json"
         if f.exists():
-            m = json.loads(f.read_text())
+            try:
+                m = json.loads(f.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise DataError(f"{f} is not readable JSON ({e}). Re-run that job to rewrite it, or move the run "
+                                f"directory out of the folders given.") from None
+            missing = [k for k in REQUIRED if not isinstance(m, dict) or k not in m]
+            if missing or "win_rate" not in m["summary"]:
+                raise DataError(f"{f} lacks {', '.join(missing) or 'summary.win_rate'}: it is not a finished run's "
+                                f"metrics. Re-run that job, or move the run directory out of the folders given.")
             if "variant" not in m and (Path(d) / "config.yaml").exists():
                 m["variant"] = _variant_from_config(Path(d) / "config.yaml")
             out.append(m)

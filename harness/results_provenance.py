@@ -44,6 +44,8 @@ def record(paths, command: str, results: Path = RESULTS) -> None:
     """Names the current commit and `command` as the source of each file in `paths`."""
     from .store import atomic_write_text
 
+    if not any(Path(p).resolve().is_relative_to(results.resolve()) for p in paths):
+        return  # nothing under results/: no commit to look up, no manifest to touch
     entries = load(results)
     source = {**code_commit(), "command": command}
     for p in paths:

@@ -91,10 +91,17 @@ def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
 def run_identity(resolved: dict) -> dict:
     """What a run directory is keyed by: the resolved config plus the embedded world's version.
     A world change (new families, grading or seed data) makes every stored stage of an older run
-    stale though no knob changed, so such a run must start afresh rather than resume."""
+    stale though no knob changed, so such a run must start afresh rather than resume. Likewise the
+    file a hub AlpacaEval set means (its references) is part of the identity, since what
+    `tatsu-lab/alpaca_eval` names has changed before."""
+    from .data.alpaca_set import HUB_FILE
     from .world.generators import WORLD_VERSION
 
-    return {**resolved, "world_version": WORLD_VERSION}
+    identity = {**resolved, "world_version": WORLD_VERSION}
+    source = (resolved.get("data") or {}).get("alpaca_eval_set")
+    if source and not Path(source).expanduser().exists() and ":" not in source:
+        identity["alpaca_eval_file"] = HUB_FILE
+    return identity
 
 
 def run_job(cfg: DictConfig) -> Path:

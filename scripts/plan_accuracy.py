@@ -23,6 +23,7 @@ def main() -> None:
 
     from harness.planning.bill import COUNTERS, measured, price, totals
     from harness.results_provenance import record
+    from harness.store import atomic_write_text
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=Path, default=Path("runs/comparison"))
@@ -56,7 +57,7 @@ def main() -> None:
     if args.out:
         note = (f"Seed {args.seed} of each method predicted by the bill calibrated on the other seeds' runs "
                 f"({args.runs}/sweeps/{args.sweep}). Regenerate: `{command}`\n")
-        args.out.write_text("# The compute bill against real runs\n\n" + text + "\n" + note)
+        atomic_write_text(args.out, "# The compute bill against real runs\n\n" + text + "\n" + note)
         record([args.out], command)
 
 

@@ -43,7 +43,7 @@ def test_multirun_writes_one_directory_per_job_and_a_leaderboard(tmp_path, cache
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads((report / "report.json").read_text())
     (dpo,) = data["paired"]
-    assert dpo["arm"] == "dpo" and dpo["vs_sft"]["n_pairs"] == 2 * 12 and dpo["vs_sft"]["n_seeds"] == 2
+    assert dpo["arm"] == "dpo" and dpo["vs_sft"]["n_prompts"] == 12 and dpo["vs_sft"]["n_seeds"] == 2
     assert data["annotators"][0]["annotator"] == "oracle" and data["annotators"][0]["comparisons"] == 4 * 12
     assert "| dpo | 2 |" in proc.stdout and "report.html" in proc.stdout
     assert (report / "report.html").exists() and (report / "report.md").exists()

@@ -96,3 +96,31 @@ def test_every_paper_overlay_has_a_bill_and_a_big_enough_pool(name, tmp_path, ca
     check_prompt_pool(cfg)
     assert totals(lines, False, "bound")["train_tokens"] > 0
     assert pool_needed(lines) <= int(cfg.data.n_train_prompts) or cfg.data.train_prompts_path
+
+
+def test_plan_refuses_bad_input_with_a_message(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    cases = [(["method=no_such_method"], "method=no_such_method"),
+             (["method=sft", "data.n_eval_prompts=-5"], "data.n_eval_prompts"),
+             (["method=sft", "--runs", str(tmp_path / "nowhere")], "is not a folder"),
+             (["method=sft", "--judge-budget", "0"], "must be a positive number")]
+    for args, message in cases:
+        proc = run_cli(["plan", *args], runs, cache_dir)
+        said = " ".join(proc.stderr.split())  # the message is wrapped to the terminal's width
+        assert proc.returncode == 2 and message in said and "Traceback" not in said, (args, said)
+    garbage = runs / "sft" / "tiny" / "seed0-x"
+    garbage.mkdir(parents=True)
+    (garbage / "metrics.json").write_text("{not json")
+    (garbage / "config.yaml").write_text("seed: 0\n")
+    proc = run_cli(["plan", "method=sft", "--runs", str(runs)], runs, cache_dir)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "metrics.json is not readable JSON" in said and "Traceback" not in said
+
+
+def test_measured_rates_never_price_past_the_bounds(tmp_path, cache_dir):
+    """Rates from runs with longer outputs cannot push a shorter config's bill past its bounds."""
+    cfg = compose(["method=self_rewarding", *FAST, "method.sampling.max_new_tokens=4"], tmp_path, cache_dir)
+    rates = {"iter*/sample": {"tokens_generated": 30.0}, "iter*/train": {"train_tokens": 10_000.0}}
+    for line in price(cfg, rates):
+        assert all(line.expected[k] <= line.bound[k] for k in COUNTERS), line.phase.stage

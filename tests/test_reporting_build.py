@@ -88,7 +88,10 @@ def test_the_leaderboard_pairs_every_method_with_sft_and_its_closest_rival(folde
     assert rows["self_rewarding"]["vs_sft"]["diff"] == pytest.approx(20.0)
     assert rows["self_rewarding"]["vs_rival"]["diff"] == pytest.approx(10.0)
     assert all("q" in r["vs_sft"] and "q" in r["vs_rival"] for r in rows.values())
-    assert "The 4 tests in this table are one family" in result["markdown"]
+    # self_rewarding and self_j are each other's rival: that pair is one hypothesis, with one q
+    assert rows["self_j"]["vs_rival"]["q"] == rows["self_rewarding"]["vs_rival"]["q"]
+    assert rows["self_j"]["vs_rival"]["diff"] == pytest.approx(-rows["self_rewarding"]["vs_rival"]["diff"])
+    assert "The table holds 3 distinct hypotheses" in result["markdown"]
     assert "| self_rewarding | 2 | 60.5 [" in result["markdown"]
 
 
@@ -145,3 +148,17 @@ def test_selfalign_report_refuses_a_missing_folder_and_an_empty_one(tmp_path, ca
     assert proc.returncode != 0 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli([str(runs)], runs, cache_dir, module="harness.reporting.cli")
     assert proc.returncode != 0 and "no metrics.json under" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_selfalign_report_names_a_broken_metrics_file(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    make_run(runs, "sft", 0, 40.0, wins_of([0.0] * 4))
+    broken = make_run(runs, "dpo", 0, 40.0, wins_of([0.0] * 4))
+    (broken / "metrics.json").write_text("{truncated")
+    proc = run_cli([str(runs)], runs, cache_dir, module="harness.reporting.cli")
+    said = " ".join(proc.stderr.split())  # the message is wrapped to the terminal's width
+    assert proc.returncode == 2 and f"{broken / 'metrics.json'} is not readable JSON" in said
+    (broken / "metrics.json").write_text(json.dumps({"method": "dpo", "summary": {}}))
+    proc = run_cli([str(runs)], runs, cache_dir, module="harness.reporting.cli")
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "lacks model, seed, cost" in said and "Traceback" not in said

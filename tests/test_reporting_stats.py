@@ -9,7 +9,7 @@ from scipy import stats as sps
 
 from comparison_runs import make_run, wins_of
 from harness.evaluation.stored_runs import load_runs
-from harness.reporting.paired import adjust, closest_rival, paired_test
+from harness.reporting.paired import adjust, closest_rival, mirrored, paired_test
 from harness.stats import cluster_bootstrap_ci
 
 
@@ -18,24 +18,40 @@ def _arm(root, method, per_seed_wins):
                       for seed, w in enumerate(per_seed_wins)])
 
 
-def test_paired_test_counts_prompts_and_matches_scipy(tmp_path):
+def test_a_prompt_is_one_unit_of_evidence_across_seeds(tmp_path):
     base = _arm(tmp_path, "sft", [[0.0] * 10, [0.0] * 10])
-    # seed 0: 7 prompts better, 3 tied; seed 1: 5 better, 5 tied
+    # prompts 0-4 better at both seeds, 5-6 at seed 0 only, the rest tied
     mine = _arm(tmp_path, "dpo", [[1.0] * 7 + [0.0] * 3, [1.0] * 5 + [0.0] * 5])
     t = paired_test(mine, base)
-    assert (t["better"], t["worse"], t["n_pairs"], t["n_seeds"]) == (12, 0, 20, 2)
+    assert (t["better"], t["worse"], t["n_prompts"], t["n_seeds"]) == (7, 0, 10, 2)  # prompts, not (seed, prompt)
     assert t["diff"] == pytest.approx(100 * 12 / 20)
-    assert t["sign_p"] == pytest.approx(sps.binomtest(12, 12, 0.5).pvalue)
+    assert t["sign_p"] == pytest.approx(sps.binomtest(7, 7, 0.5).pvalue)
     assert t["across_seeds"]["mean"] == pytest.approx((70.0 + 50.0) / 2)
     low, high = t["bootstrap_ci"]
     assert low < t["diff"] < high and 0 < low
+    # resampling prompts whole: the interval is the clustered bootstrap of the same differences
+    by_prompt = [[100.0, 100.0]] * 5 + [[100.0, 0.0]] * 2 + [[0.0, 0.0]] * 3
+    assert [low, high] == pytest.approx(list(cluster_bootstrap_ci(by_prompt)))
+
+
+def test_one_seed_has_no_seed_interval(tmp_path):
+    t = paired_test(_arm(tmp_path / "a", "dpo", [[1.0, 0.0, 1.0]]), _arm(tmp_path / "b", "sft", [[0.0, 0.0, 0.0]]))
+    assert t["across_seeds"] is None and t["n_seeds"] == 1
+
+
+def test_a_mirrored_test_negates_the_differences_and_keeps_the_p(tmp_path):
+    t = paired_test(_arm(tmp_path / "a", "dpo", [[1.0, 1.0, 0.0, 0.5]] * 2), _arm(tmp_path / "b", "sft", [[0.0, 0.5, 0.5, 0.5]] * 2))
+    m = mirrored(t)
+    assert m["diff"] == -t["diff"] and m["bootstrap_ci"] == [-t["bootstrap_ci"][1], -t["bootstrap_ci"][0]]
+    assert (m["better"], m["worse"]) == (t["worse"], t["better"]) and m["sign_p"] == t["sign_p"]
+    assert m["across_seeds"]["ci"] == [-t["across_seeds"]["ci"][1], -t["across_seeds"]["ci"][0]]
 
 
 def test_worse_prompts_and_ties_are_counted_apart(tmp_path):
     base = _arm(tmp_path, "sft", [[0.5] * 8])
     mine = _arm(tmp_path, "dpo", [[1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5]])
     t = paired_test(mine, base)
-    assert (t["better"], t["worse"]) == (2, 3)
+    assert (t["better"], t["worse"]) == (2, 3)  # one seed: each prompt's difference is its mean
     assert t["sign_p"] == pytest.approx(sps.binomtest(2, 5, 0.5).pvalue)
     assert t["diff"] == pytest.approx(100 * (1.0 - 1.5) / 8)
 

@@ -7,8 +7,9 @@ Without stored runs every count is its cold bound: calls as if nothing were cach
 deduplicated, tokens at max_new_tokens, training sequences at model.max_length. With stored runs
 of the same method and model (`measured`), each phase takes the rates those runs recorded for
 the same stage: tokens per sequence, training tokens per planned sequence (pairs kept and their
-length), calls per planned call (duplicates merged). Stages served whole from the judgment cache
-are left out of the rates, since a cold run would not see them."""
+length), calls per planned call (duplicates merged, and whatever those runs found in the judgment
+cache beside their own work). Stages served whole from the cache are left out of the rates, and no
+expected count exceeds its bound."""
 
 from __future__ import annotations
 
@@ -57,20 +58,24 @@ def _rates_of(phase: Phase, cost: dict) -> dict[str, float]:
 def measured(run_dirs, method: str, model: str) -> dict[str, dict[str, float]]:
     """stage pattern -> counter -> mean rate over the stored runs of `method` on `model`."""
     from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
 
-    from ..errors import SelfAlignError
+    from ..errors import DataError, SelfAlignError
 
     pooled: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for d in map(Path, run_dirs):
         metrics, config = d / "metrics.json", d / "config.yaml"
         if not (metrics.exists() and config.exists()):
             continue
-        m = json.loads(metrics.read_text())
+        try:
+            m = json.loads(metrics.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DataError(f"{metrics} is not readable JSON ({e}); delete that run directory or point --runs elsewhere.") from None
         if m.get("method") != method or m.get("model") != model:
             continue
         try:
             plan = {p.stage: p for p in planned_phases(OmegaConf.load(config))}
-        except SelfAlignError:
+        except (SelfAlignError, OmegaConfBaseException):
             continue  # a run from an older harness whose knobs no longer compose: it cannot be priced
         for done in (d / "stages").rglob("_done.json"):
             stage = done.parent.relative_to(d / "stages").as_posix()
@@ -104,9 +109,11 @@ def price(cfg, rates: dict | None = None) -> list[Line]:
         expected = {
             "sampler_calls": p.sampler_calls * r.get("sampler_calls", 1.0),
             "judge_calls": p.judge_calls * r.get("judge_calls", 1.0),
-            "tokens_generated": p.sequences * r["tokens_generated"] if "tokens_generated" in r else bound["tokens_generated"],
-            "train_tokens": p.train_sequences * p.epochs * r["train_tokens"] if "train_tokens" in r else bound["train_tokens"],
+            "tokens_generated": p.sequences * r.get("tokens_generated", p.max_new_tokens),
+            "train_tokens": p.train_sequences * p.epochs * r.get("train_tokens", max_length),
         }
+        # rates from runs with other lengths or sample counts must not price past this config's bounds
+        expected = {k: min(v, bound[k]) for k, v in expected.items()}
         lines.append(Line(p, bound, expected, measured=bool(r)))
     return lines
 
@@ -128,8 +135,9 @@ def check_prompt_pool(cfg) -> None:
     """Refuse, before any work, a recipe that draws more fresh training prompts than the pool
     holds (data.n_train_prompts; a local prompts file is checked when it is read)."""
     from ..errors import ConfigError
+    from ..registry import get_method
 
-    if cfg.data.train_prompts_path or get_plan_entry(cfg) is None:
+    if cfg.data.train_prompts_path or get_method(cfg.method.name).plan is None:
         return
     needed = pool_needed(price(cfg))
     pool = int(cfg.data.n_train_prompts)
@@ -138,11 +146,6 @@ def check_prompt_pool(cfg) -> None:
                           f"pool holds data.n_train_prompts={pool}. Raise data.n_train_prompts to at least {needed}, "
                           f"or draw fewer (the method's prompts per iteration, or its iterations).")
 
-
-def get_plan_entry(cfg):
-    from ..registry import get_method
-
-    return get_method(cfg.method.name).plan
 
 
 def _si(x: float) -> str:

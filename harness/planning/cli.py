@@ -12,6 +12,7 @@ printed without loading a model. Accepts what `selfalign` accepts (`experiment=.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -75,8 +76,6 @@ def phase_table(lines: list[Line]) -> str:
 def iterations_within(lines: list[Line], budget: float) -> int | None:
     """The most iterations whose judge calls (method part, expected) fit the budget; None for a
     method without iterations."""
-    import re
-
     per_iteration: dict[int, float] = {}
     base = 0.0
     for line in lines:
@@ -99,6 +98,7 @@ def iterations_within(lines: list[Line], budget: float) -> int | None:
 
 def main(argv: list[str] | None = None) -> None:
     from ..compose import compose
+    from ..config import validate_config
     from ..errors import EXIT_USER_ERROR, SelfAlignError, print_error
 
     parser = argparse.ArgumentParser(prog="selfalign plan", description=__doc__.split("\n\n")[0])
@@ -113,11 +113,14 @@ def main(argv: list[str] | None = None) -> None:
                         ("--judge-budget", args.judge_budget)):
         if value is not None and value <= 0:
             parser.error(f"{name} must be a positive number, got {value}")
+    if args.runs is not None and not args.runs.is_dir():
+        parser.error(f"--runs {args.runs} is not a folder; give the store.root of earlier runs, or drop --runs")
     try:
         methods, rest = _methods_and_rest(args.overrides)
         rows, details, budgets = [], [], []
         for method in methods:
             cfg = compose(rest, method=method)
+            validate_config(cfg)
             root = args.runs or Path(str(cfg.store.root)).expanduser()
             runs = [m.parent for m in root.rglob("metrics.json")] if root.exists() else []
             lines = price(cfg, measured(runs, cfg.method.name, cfg.model.name))
@@ -130,8 +133,9 @@ def main(argv: list[str] | None = None) -> None:
         print_error(err)
         sys.exit(EXIT_USER_ERROR)
     print(SUMMARY_HEAD + "\n" + "\n".join(rows))
-    print("\nCounts are for one seed. Calls: cold (nothing served from the judgment cache). Tokens and train tokens: "
-          "measured rates of stored runs of the same stage where `phases measured` > 0, else the bound (≤).")
+    print("\nCounts are for one seed. Without stored runs every count is its bound (≤): calls cold, nothing served from "
+          "the judgment cache; tokens at the maximum lengths. Where `phases measured` > 0, stored runs of the same "
+          "stage give the rates. GPU-hours count generated and training tokens only, not log-prob passes.")
     if args.phases:
         print("\n".join(details))
     if budgets:

@@ -6,7 +6,7 @@ the counts the run's cost counters will record when nothing is served from the j
 recipe fixes are exact; counts that depend on what the model writes (pairs kept after ties,
 deduplicated samples, meta-judge requests) are upper bounds and say so. Token counts are bounds
 (sequences x max_new_tokens, training sequences x model.max_length) until stored runs of the
-same recipe give measured rates (measured.py).
+same recipe give measured rates (bill.measured).
 
 The shared stages (seed model, evaluation, inference-time candidates) are built here; each method
 adds its own phases with the plan function it registers (harness/registry.py)."""

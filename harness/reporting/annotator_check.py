@@ -1,9 +1,9 @@
 """A check on each annotator behind the report's win rates, read from the comparisons the runs
 stored (no model call):
 
-- position bias: the share of comparisons in which it preferred the output shown first. Outputs
-  are shown in a random order per prompt, so an unbiased annotator sits near 50% less its draws;
-  above BIAS_FLAG the annotator is flagged.
+- position bias: of the comparisons it decided (draws left out), the share in which it preferred
+  the output shown first. Outputs are shown in a random order per prompt, so an annotator without
+  position bias sits near 50%; one further than BIAS_FLAG from 50% either way is flagged.
 - agreement with the oracle, where the prompts come from the embedded world (the only place a
   true preference is known): on comparisons the oracle decides, the share where the annotator's
   side matches. The oracle annotator agrees with itself by definition, so it is not re-scored.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..stats import cluster_bootstrap_ci
 
-BIAS_FLAG = 0.8  # an annotator that picks the first-shown output more often than this is flagged in bold
+BIAS_FLAG = 0.3  # flagged in bold: picks the first-shown output in over 80% or under 20% of its decided comparisons
 
 
 def _stage_rows(m: dict) -> list[dict]:
@@ -70,8 +70,9 @@ def check(runs: list[dict]) -> list[dict]:
             pref = r.get("preference")
             if pref is None:
                 continue
-            first[name][r["prompt_id"]].append(float(pref < 1.5))
             draws[name].append(float(pref == 1.5))
+            if pref != 1.5:
+                first[name][r["prompt_id"]].append(float(pref < 1.5))
             p, out = prompts.get(r["prompt_id"]), outputs.get(r["prompt_id"])
             if p is None or out is None or p.reference is None:
                 continue
@@ -80,12 +81,12 @@ def check(runs: list[dict]) -> list[dict]:
             if truth != 1.5:
                 agree[name][r["prompt_id"]].append(float((truth < 1.5) == (pref < 1.5)))
     table = []
-    for name, by_prompt in sorted(first.items()):
+    for name, by_prompt in sorted(first.items()):  # annotators that decided at least one comparison
         values = [v for vs in by_prompt.values() for v in vs]
         bias = sum(values) / len(values)
-        row = {"annotator": name, "comparisons": len(values), "picks_first": 100 * bias,
+        row = {"annotator": name, "comparisons": len(draws[name]), "decided": len(values), "picks_first": 100 * bias,
                "picks_first_ci": [100 * x for x in cluster_bootstrap_ci(by_prompt.values())],
-               "draws": 100 * sum(draws[name]) / len(draws[name]), "flagged": bias > BIAS_FLAG,
+               "draws": 100 * sum(draws[name]) / len(draws[name]), "flagged": abs(bias - 0.5) > BIAS_FLAG,
                "agreement": None, "agreement_ci": None, "agreement_n": 0}
         if name == "oracle":
             row["agreement"] = 100.0
@@ -100,7 +101,8 @@ def check(runs: list[dict]) -> list[dict]:
 def markdown(table: list[dict]) -> str:
     if not table:
         return "No stored comparison rows to check.\n"
-    lines = ["| annotator | comparisons | picks the first shown % [95% CI] | draws % | agrees with the oracle % [95% CI] | n decided |",
+    lines = [("| annotator | comparisons | draws % | picks the first shown, of its decided % [95% CI] "
+              "| agrees with the oracle % [95% CI] | n decided by the oracle |"),
              "|---|---|---|---|---|---|"]
     for r in table:
         bias = f"{r['picks_first']:.1f} [{r['picks_first_ci'][0]:.1f}, {r['picks_first_ci'][1]:.1f}]"
@@ -112,8 +114,9 @@ def markdown(table: list[dict]) -> str:
             agreement = "unknown (no world prompts or no stored outputs)"
         else:
             agreement = f"{r['agreement']:.1f} [{r['agreement_ci'][0]:.1f}, {r['agreement_ci'][1]:.1f}]"
-        lines.append(f"| {r['annotator']} | {r['comparisons']} | {bias} | {r['draws']:.1f} | {agreement} | "
+        lines.append(f"| {r['annotator']} | {r['comparisons']} | {r['draws']:.1f} | {bias} | {agreement} | "
                      f"{r['agreement_n'] or '–'} |")
-    return ("\n".join(lines) + f"\n\nPosition bias above {100 * BIAS_FLAG:.0f}% is in bold. Outputs are shown in a "
-            "random order per prompt, so an annotator without position bias picks the first shown about half of its "
-            "non-draw verdicts. `eval.annotator_both_orders=true` reads both orders and averages them.\n")
+    return ("\n".join(lines) + f"\n\nOutputs are shown in a random order per prompt, so an annotator without position "
+            f"bias picks the first shown in about half of the comparisons it decides; above {50 + 100 * BIAS_FLAG:.0f}% or "
+            f"below {50 - 100 * BIAS_FLAG:.0f}% is in bold. `eval.annotator_both_orders=true` reads both orders and "
+            "averages them.\n")

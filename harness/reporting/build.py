@@ -38,23 +38,32 @@ def _arms(runs: list[dict]) -> dict[str, list[dict]]:
 
 
 def paired_table(arms: dict[str, list[dict]], summary: dict) -> list[dict]:
-    """Each arm against sft and against its closest rival, paired per prompt; one BH family."""
+    """Each arm against sft and against its closest rival, paired per prompt; one BH family in
+    which a pair met from both sides (A's rival is B, B's is A) is one hypothesis."""
     rates = {name: s["win_rate"]["mean"] for name, s in summary.items()}
     # rivals are the methods at their defaults: labelled variants are controls or ablations
     rivals = [name for name, s in summary.items() if name != "sft" and "[" not in name]
-    rows, tests = [], []
+    tests: dict[tuple[str, str], dict | None] = {}
+
+    def test(a: str, b: str) -> dict | None:
+        if (b, a) in tests:
+            return paired.mirrored(tests[(b, a)])
+        tests[(a, b)] = paired.paired_test(arms[a], arms.get(b, []))
+        return tests[(a, b)]
+
+    rows = []
     # the methods first, best first; then the labelled variants (controls, ablations) by name
     for name in sorted(summary, key=lambda k: ("[" in k, -rates[k] if "[" not in k else 0, k)):
         if name == "sft":
             continue
-        row = {"arm": name, "seeds": len(summary[name]["seeds"]), "win_rate": summary[name]["win_rate"]}
-        row["vs_sft"] = paired.paired_test(arms[name], arms.get("sft", []))
         rival = paired.closest_rival(name, rates, rivals)
-        row["rival"] = rival
-        row["vs_rival"] = paired.paired_test(arms[name], arms[rival]) if rival else None
-        tests += [t for t in (row["vs_sft"], row["vs_rival"]) if t]
-        rows.append(row)
-    paired.adjust(tests)
+        rows.append({"arm": name, "seeds": len(summary[name]["seeds"]), "win_rate": summary[name]["win_rate"],
+                     "rival": rival, "vs_sft": test(name, "sft"), "vs_rival": test(name, rival) if rival else None})
+    paired.adjust([t for t in tests.values() if t])
+    for r in rows:  # a mirrored test takes the q of the hypothesis it mirrors
+        for key, other in (("vs_sft", "sft"), ("vs_rival", r["rival"])):
+            if r[key] is not None and "q" not in r[key]:
+                r[key]["q"] = tests[(other, r["arm"])]["q"]
     return rows
 
 
@@ -62,13 +71,15 @@ def _test_cells(t: dict | None) -> str:
     if not t:
         return "– | – | – | –"
     a = t["across_seeds"]
-    return (f"{t['diff']:+.1f} [{a['ci'][0]:+.1f}, {a['ci'][1]:+.1f}] | [{t['bootstrap_ci'][0]:+.1f}, {t['bootstrap_ci'][1]:+.1f}] "
+    seeds = "–" if a is None else f"[{a['ci'][0]:+.1f}, {a['ci'][1]:+.1f}]"
+    return (f"{t['diff']:+.1f} {seeds} | [{t['bootstrap_ci'][0]:+.1f}, {t['bootstrap_ci'][1]:+.1f}] "
             f"| {t['better']}/{t['worse']} | {t['sign_p']:.2g} / {t['q']:.2g}")
 
 
 def paired_markdown(rows: list[dict], sft: dict | None) -> str:
-    head = ("| arm | seeds | win rate % [95% CI] | vs sft: Δ [seed CI] | paired bootstrap CI | better/worse prompts "
-            "| sign p / BH q | closest rival | vs rival: Δ [seed CI] | paired bootstrap CI | better/worse prompts | sign p / BH q |")
+    head = ("| arm | seeds | win rate % [95% CI] | vs sft: Δ [seed CI] | prompt bootstrap CI | better/worse prompts "
+            "| sign p / BH q | closest rival | vs rival: Δ [seed CI] | prompt bootstrap CI | better/worse prompts "
+            "| sign p / BH q |")
     lines = [head, "|" + "---|" * 12]
     if sft:
         w = sft["win_rate"]
@@ -77,13 +88,23 @@ def paired_markdown(rows: list[dict], sft: dict | None) -> str:
         w = r["win_rate"]
         lines.append(f"| {r['arm']} | {r['seeds']} | {w['mean']:.1f} [{w['ci'][0]:.1f}, {w['ci'][1]:.1f}] | "
                      f"{_test_cells(r['vs_sft'])} | {r['rival'] or '–'} | {_test_cells(r['vs_rival'])} |")
-    n_tests = sum(bool(r[k]) for r in rows for k in ("vs_sft", "vs_rival"))
-    return ("\n".join(lines) + "\n\nΔ: win-rate points, each seed's outputs minus the other arm's on the same held-out "
-            "prompts, mean with a Student-t 95% CI across seeds. The paired bootstrap CI resamples the (seed, prompt) "
-            "differences. Better/worse: prompts where the arm's output won more/less than the other's; the sign test "
-            f"(scipy.stats.binomtest) ignores ties. The {n_tests} tests in this table are one family: read BH q "
-            "(Benjamini-Hochberg, scipy.stats.false_discovery_control) against 0.05, not p. The closest rival is the "
-            "method at its defaults whose mean win rate is nearest.\n")
+    n_tests = sum(1 for r in rows for k in ("vs_sft", "vs_rival") if r[k]) - _mirrored(rows)
+    return ("\n".join(lines) + "\n\nΔ: win-rate points, the arm's outputs minus the other arm's on the same held-out "
+            "prompts, averaged over the seeds both ran; its seed CI is a Student-t 95% CI across seeds (does the gap "
+            "survive retraining?; – with one seed). The prompt bootstrap CI resamples prompts whole, each with its "
+            "differences at every seed, and holds the trained models fixed. Better/worse: prompts whose mean "
+            "difference across seeds is above/below zero; the sign test (scipy.stats.binomtest) uses those and "
+            f"ignores ties. The table holds {n_tests} distinct hypotheses (a pair met from both sides counts once), "
+            "one family: read BH q (Benjamini-Hochberg, scipy.stats.false_discovery_control) against 0.05, not p. "
+            "A difference holds on these prompts when q < 0.05, and across retraining when its seed CI also "
+            "excludes 0. The closest rival is the method at its defaults whose mean win rate is nearest, chosen "
+            "after seeing the win rates.\n")
+
+
+def _mirrored(rows: list[dict]) -> int:
+    """Rows whose rival test mirrors another row's (A's rival is B and B's is A)."""
+    pairs = [(r["arm"], r["rival"]) for r in rows if r["vs_rival"]]
+    return sum(1 for a, b in pairs if (b, a) in pairs) // 2
 
 
 def _figure(stem: str, title: str, caption: str) -> str:
@@ -106,7 +127,8 @@ def build(run_dirs: list[Path], out: Path, command: str, ablation_dirs=(), title
     arms = _arms(runs)
     table = paired_table(arms, summary)
     verdict = comparison.controls(summary)
-    claims = check_claims(runs + load_runs(list(ablation_dirs)))
+    ablation_runs = load_runs(list(ablation_dirs))
+    claims = check_claims(runs + ablation_runs)
     annotators = annotator_check.check(runs)
     seeds = sorted({m["seed"] for m in runs})
     parts = [(f"# {title}\n\n{len(runs)} runs in {len(arms)} arms, seeds {', '.join(map(str, seeds))}. "
@@ -134,7 +156,6 @@ def build(run_dirs: list[Path], out: Path, command: str, ablation_dirs=(), title
             files += [f"{stem}.png", f"{stem}.csv"]
             parts.append(_figure(stem, section, caption))
     parts.append("## The papers' claims\n\n" + claims_markdown(claims))
-    ablation_runs = load_runs(list(ablation_dirs))
     figures_vs_papers = papers.compare(runs, ablation_runs)
     parts.append("## Paper against harness\n\n" + papers.markdown(figures_vs_papers, papers.bills()) + papers.NOTE)
     parts.append("## Annotator sanity\n\n" + annotator_check.markdown(annotators))

@@ -2,8 +2,8 @@
 plots (one dict per point, with its CI) or [] when the runs hold nothing to plot; `save` draws the
 PNG and writes the same rows as a CSV beside it, so every plotted number can be read back.
 
-Across seeds a point is the mean with a Student-t 95% CI; with one seed the CI is the run's own,
-where it recorded one."""
+Across seeds a point is the mean with a Student-t 95% CI; with one seed there is no spread across
+seeds, and the point has no error bar."""
 
 from __future__ import annotations
 

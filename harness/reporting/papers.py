@@ -97,7 +97,7 @@ def _flat(node, prefix: str = "") -> dict:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _composed(name: str):
     from ..compose import compose
 

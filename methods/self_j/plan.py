@@ -12,7 +12,7 @@ from harness.planning import phases
 def plan(cfg, m) -> list:
     digit = phases.JudgeCost(1)  # one log-prob pass over the ten digits
     grade = phases.JudgeCost(m.self_rating.k, m.self_rating.max_new_tokens)
-    refs = int(cfg.seed_sft.eft_examples) if not cfg.data.get("source") else 0  # reference grades: the world only
+    refs = int(cfg.seed_sft.eft_examples)  # reference grades, always from the embedded world
     answers = m.label_prompts * m.answers_per_prompt
     candidates = phases.candidates(cfg, "eval/select/candidates", m.inference)
     return [phases.seed_model(cfg, int(cfg.seed_sft.ift_examples) + refs), *phases.evaluate(cfg, "M1", digit),
