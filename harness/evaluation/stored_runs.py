@@ -48,11 +48,12 @@ def est(values: list[float], single_ci: list | None = None) -> dict:
     return {"mean": e.value, "ci": ci, "n_seeds": e.n}
 
 
-def paired_diffs(runs: list[dict], base: list[dict]) -> tuple[list[float], list[float]]:
+def prompt_differences(runs: list[dict], base: list[dict]) -> tuple[dict[str, list[float]], list[float]]:
     """Per-prompt differences in win points with the base arm, seed by seed (same prompts, same
-    seed): every (seed, prompt) difference, and each seed's mean difference."""
+    seed): prompt id -> its differences across the seeds both arms ran, and each seed's mean."""
     base_by_seed = {m["seed"]: m for m in base}
-    diffs, per_seed = [], []
+    by_prompt: dict[str, list[float]] = {}
+    per_seed = []
     for m in runs:
         b = base_by_seed.get(m["seed"])
         if b is None:
@@ -62,17 +63,19 @@ def paired_diffs(runs: list[dict], base: list[dict]) -> tuple[list[float], list[
         if not common:
             continue
         d = [100 * (mine[p] - theirs[p]) for p in common]
-        diffs += d
+        for p, x in zip(common, d):
+            by_prompt.setdefault(p, []).append(x)
         per_seed.append(float(np.mean(d)))
-    return diffs, per_seed
+    return by_prompt, per_seed
 
 
 def paired_vs(runs: list[dict], base: list[dict]) -> dict | None:
     """Per-prompt paired comparison with the base arm: the mean difference in win points, its t-CI
     across seeds, and a Wilcoxon signed-rank test over every (seed, prompt) difference."""
-    diffs, per_seed = paired_diffs(runs, base)
+    by_prompt, per_seed = prompt_differences(runs, base)
     if not per_seed:
         return None
+    diffs = [d for v in by_prompt.values() for d in v]
     nonzero = [d for d in diffs if d != 0]
     p_value = float(sps.wilcoxon(nonzero).pvalue) if len(nonzero) >= 10 else None
     single = list(bootstrap_ci(np.array(diffs), np.mean, seed=0)) if len(per_seed) == 1 else None

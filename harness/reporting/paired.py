@@ -19,28 +19,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from ..evaluation.stored_runs import est, per_prompt_wins
+from ..evaluation.stored_runs import est, prompt_differences
 from ..stats import cluster_bootstrap_ci
-
-
-def prompt_differences(runs: list[dict], base: list[dict]) -> tuple[dict[str, list[float]], list[float]]:
-    """prompt id -> its differences in win points across the seeds both arms ran; and each seed's
-    mean difference."""
-    base_by_seed = {m["seed"]: m for m in base}
-    by_prompt: dict[str, list[float]] = {}
-    per_seed = []
-    for m in runs:
-        b = base_by_seed.get(m["seed"])
-        if b is None:
-            continue
-        mine, theirs = per_prompt_wins(m), per_prompt_wins(b)
-        common = sorted(set(mine) & set(theirs))
-        if not common:
-            continue
-        for p in common:
-            by_prompt.setdefault(p, []).append(100 * (mine[p] - theirs[p]))
-        per_seed.append(float(np.mean([100 * (mine[p] - theirs[p]) for p in common])))
-    return by_prompt, per_seed
 
 
 def paired_test(runs: list[dict], base: list[dict], seed: int = 0) -> dict | None:
