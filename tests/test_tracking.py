@@ -80,7 +80,7 @@ def test_wandb_offline_writes_a_local_run_and_sends_nothing(tmp_path, cache_dir)
 
 def test_mlflow_file_store_holds_the_metric_history(tmp_path, cache_dir, monkeypatch):
     mlflow = pytest.importorskip("mlflow")
-    run_dir, metrics = _run(tmp_path, cache_dir, "logger=mlflow")
+    run_dir, _ = _run(tmp_path, cache_dir, "logger=mlflow")
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # reading the run's file store back
     client = mlflow.MlflowClient(tracking_uri=(run_dir / "tracking").resolve().as_uri())
     (run,) = client.search_runs([client.get_experiment_by_name("selfalign").experiment_id])

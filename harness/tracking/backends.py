@@ -16,7 +16,6 @@ class TensorBoard:
         for k, v in values.items():
             self.writer.add_scalar(k, v, step)
 
-
     def text(self, name: str, body: str) -> None:
         self.writer.add_text(name, f"```\n{body}\n```")
 
