@@ -44,13 +44,14 @@ def test_two_jobs_run_at_once_into_their_own_directories_and_one_leaderboard(tmp
     runs = tmp_path / "runs"
     warm = run_cli(["method=sft", *FAST], tmp_path / "warm", cache_dir)  # the tiny base, built once beforehand
     assert warm.returncode == 0, warm.stderr[-2000:]
-    proc = run_cli(["-m", "method=sft,dpo", "hydra/launcher=local_parallel", "threads=1", *FAST], runs, cache_dir)
+    # two jobs of equal work (each trains for seconds), so that running at once shows as overlap
+    proc = run_cli(["-m", "method=dpo", "seed=0,1", "hydra/launcher=local_parallel", "threads=1", *FAST], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    dirs = {json.loads(f.read_text())["method"]: f.parent for f in runs.rglob("metrics.json")}
-    assert set(dirs) == {"sft", "dpo"} and dirs["sft"] != dirs["dpo"]
-    (start_a, end_a), (start_b, end_b) = _span(dirs["sft"]), _span(dirs["dpo"])
+    dirs = {json.loads(f.read_text())["seed"]: f.parent for f in runs.rglob("metrics.json")}
+    assert set(dirs) == {0, 1} and dirs[0] != dirs[1]
+    (start_a, end_a), (start_b, end_b) = _span(dirs[0]), _span(dirs[1])
     assert start_a < end_b and start_b < end_a  # the two jobs overlapped in time
     (sweep,) = (runs / "sweeps").iterdir()
     board = (sweep / "leaderboard.md").read_text()
-    assert "| sft | tiny | 1 |" in board and "| dpo | tiny | 1 |" in board
+    assert "| dpo | tiny | 2 |" in board  # one leaderboard: both seeds in one row
     assert len((sweep / "runs.txt").read_text().split()) == 2
