@@ -59,6 +59,19 @@ def hydra_app(cfg: DictConfig):
 
 
 def main() -> None:
+    from .distributed import runtime
+
+    if runtime.init_from_env() and runtime.rank() != 0:
+        from .distributed.phase import serve
+
+        return serve()  # ranks above 0 only train the phases rank 0 sends; they read no config
+    try:
+        _main()
+    finally:
+        runtime.shutdown()  # release the waiting ranks, whether the jobs succeeded or not
+
+
+def _main() -> None:
     if sys.argv[1:2] == ["plan"]:  # `selfalign plan ...`: the compute bill, no Hydra job
         from .planning.cli import main as plan_main
 

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
+from .distributed.config import STRATEGIES, DistConfig
 from .errors import ConfigError
 from .tracking.config import BACKENDS, LoggerConfig
 from .world.config import WorldConfig
@@ -184,6 +185,7 @@ class Config(RuntimeConfig):
     method: Any = None
     seed_sft: SeedSFTConfig = field(default_factory=SeedSFTConfig)
     logger: LoggerConfig = field(default_factory=LoggerConfig)  # experiment tracking: logger=<name> (conf/logger/)
+    dist: DistConfig = field(default_factory=DistConfig)  # data-parallel training: dist=single|ddp|fsdp (conf/dist/)
 
 
 def register_schemas() -> None:
@@ -243,6 +245,7 @@ _RULES = [
     ("sampler.backend", lambda v: v in ("hf", "vllm"), "hf (transformers generate) or vllm"),
     ("logger.backend", lambda v: v is None or v in BACKENDS, " | ".join(BACKENDS) + " (logger=<name>, conf/logger/)"),
     ("logger.wandb_mode", lambda v: v is None or v in ("online", "offline"), "online or offline"),
+    ("dist.strategy", lambda v: v is None or v in STRATEGIES, " | ".join(STRATEGIES) + " (dist=<name>, conf/dist/)"),
     ("sampler.sync_tolerance", _positive, "a positive log-prob tolerance"),
     ("sampler.sync_timeout_s", _positive, "a positive number of seconds"),
     ("sampler.gpu_memory_utilization", lambda v: v is not None and 0 < v <= 1, "a fraction in (0, 1]"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from . import provenance, stages, tracking
+from . import distributed, provenance, stages, tracking
 from .config import validate_config
 from .context import RunContext
 from .data.provider import DataProvider
@@ -49,10 +49,11 @@ def record_provenance(store: RunStore, seed: int) -> None:
     """The first invocation's provenance is kept; a resume appends its own, so a result made
     across several invocations (and possibly code versions) says so."""
     now = provenance.collect(seed, TEMPLATES)
+    now["dist"] = {"strategy": distributed.runtime.strategy(), "world_size": distributed.world_size()}
     path = store.run_dir / "provenance.json"
     if path.exists():
         first = store.read_json("provenance.json")
-        first.setdefault("resumed_by", []).append({k: now[k] for k in ("argv", "git", "packages")})
+        first.setdefault("resumed_by", []).append({k: now[k] for k in ("argv", "git", "packages", "dist")})
         now = first
     store.write_json("provenance.json", now)
 
@@ -108,6 +109,7 @@ def run_job(cfg: DictConfig) -> Path:
     from .planning.bill import check_prompt_pool
 
     validate_config(cfg)
+    distributed.configure(cfg.dist)
     entry = get_method(cfg.method.name)
     mcfg = method_config(entry, cfg.method)
     check_prompt_pool(cfg)  # a pool too small for the recipe fails here, not after M1 is built

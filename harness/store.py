@@ -15,8 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-# Keys that change where or how a run is shown or logged, not what it computes.
-_NOT_IN_IDENTITY = ("store", "progress", "threads", "logger")
+# Keys that change where or how a run is shown or logged, or how many processes train it, not what
+# it computes (a data-parallel run matches one process to float rounding: tests/test_distributed.py;
+# provenance.json records the strategy and world size of each invocation).
+_NOT_IN_IDENTITY = ("store", "progress", "threads", "logger", "dist")
 
 
 def canonical_json(obj: Any) -> str:

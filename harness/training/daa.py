@@ -7,12 +7,15 @@ A method with a different, fixed reference (SeRA's seed model) passes its log-pr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..records import PreferencePair
+from .batch_loss import ShardableLoss
 from .batching import ordered_batches, pad_batch
-from .loop import optimise
 from .logps import sequence_logps
+from .loop import optimise
 from .losses import REFERENCE_FREE_LOSSES, daa_loss
 
 
@@ -26,8 +29,11 @@ def _pair_sequences(policy, pairs, max_length):
 
 def response_logps(model, policy, seqs, idx, normalise: str):
     """Summed (or mean) log-probs of the response tokens of seqs[idx], plus token counts."""
-    ids, labels, att = pad_batch([seqs[i][0] for i in idx], [seqs[i][1] for i in idx],
-                                 policy.tokenizer.pad_token_id, policy.device)
+    return logps_of(model, seqs, idx, normalise, policy.tokenizer.pad_token_id, policy.device)
+
+
+def logps_of(model, seqs, idx, normalise: str, pad_id: int, device):
+    ids, labels, att = pad_batch([seqs[i][0] for i in idx], [seqs[i][1] for i in idx], pad_id, device)
     logits = model(input_ids=ids, attention_mask=att).logits[:, :-1]
     target = labels[:, 1:]
     mask = (target != -100).long()
@@ -59,19 +65,38 @@ def pair_logps(policy, model, pairs: list[PreferencePair], max_length: int, norm
 def daa_batch_loss(model, policy, seqs, ref, pair_idx, dcfg, normalise):
     """The DAA loss of pairs `pair_idx` (seqs laid out chosen/rejected alternately; ref holds the
     reference log-probs in the same layout, or None for a reference-free loss)."""
-    idx = [j for i in pair_idx for j in (2 * i, 2 * i + 1)]
-    logps, counts = response_logps(model, policy, seqs, idx, normalise)
-    chosen, rejected = logps[0::2], logps[1::2]
-    chosen_nll = None
-    if dcfg.nll_weight > 0:
-        summed = chosen if normalise == "sum" else chosen * counts[0::2]
-        chosen_nll = -summed / counts[0::2].clamp(min=1)
-    ref_c = ref[[2 * i for i in pair_idx]].to(policy.device) if ref is not None else None
-    ref_r = ref[[2 * i + 1 for i in pair_idx]].to(policy.device) if ref is not None else None
-    out = daa_loss(dcfg.loss, policy_chosen_logps=chosen, policy_rejected_logps=rejected,
-                   ref_chosen_logps=ref_c, ref_rejected_logps=ref_r, beta=dcfg.beta,
-                   gamma=dcfg.gamma, chosen_nll=chosen_nll, nll_weight=dcfg.nll_weight)
-    return out.loss, {"reward_accuracy": out.reward_accuracy, "margin": out.margin}
+    return DAALoss(seqs, ref, dcfg, normalise, policy.tokenizer.pad_token_id)(model, pair_idx, policy.device)
+
+
+@dataclass
+class DAALoss(ShardableLoss):
+    """The DAA loss over pairs of `seqs` (chosen/rejected alternately), averaged over pairs."""
+
+    seqs: list
+    ref: torch.Tensor | None  # reference log-probs in the same layout; None for a reference-free loss
+    dcfg: object
+    normalise: str
+    pad_id: int
+
+    def __call__(self, model, pair_idx, device):
+        dcfg = self.dcfg
+        idx = [j for i in pair_idx for j in (2 * i, 2 * i + 1)]
+        logps, counts = logps_of(model, self.seqs, idx, self.normalise, self.pad_id, device)
+        chosen, rejected = logps[0::2], logps[1::2]
+        chosen_nll = None
+        if dcfg.nll_weight > 0:
+            summed = chosen if self.normalise == "sum" else chosen * counts[0::2]
+            chosen_nll = -summed / counts[0::2].clamp(min=1)
+        ref = self.ref
+        ref_c = ref[[2 * i for i in pair_idx]].to(device) if ref is not None else None
+        ref_r = ref[[2 * i + 1 for i in pair_idx]].to(device) if ref is not None else None
+        out = daa_loss(dcfg.loss, policy_chosen_logps=chosen, policy_rejected_logps=rejected,
+                       ref_chosen_logps=ref_c, ref_rejected_logps=ref_r, beta=dcfg.beta,
+                       gamma=dcfg.gamma, chosen_nll=chosen_nll, nll_weight=dcfg.nll_weight)
+        return out.loss, {"reward_accuracy": out.reward_accuracy, "margin": out.margin}
+
+    def weight(self, pair_idx):
+        return len(pair_idx)
 
 
 def loss_normalise(dcfg) -> str:
@@ -92,7 +117,7 @@ def train_daa(policy, pairs: list[PreferencePair], dcfg, tcfg, max_length: int, 
         if not reference_free:
             ref = reference_logps if reference_logps is not None else \
                 _reference_logps(policy, seqs, normalise, tcfg.batch_size * 2)
-        stats = optimise(model, len(pairs), lambda pair_idx: daa_batch_loss(model, policy, seqs, ref, pair_idx, dcfg, normalise),
+        stats = optimise(model, len(pairs), DAALoss(seqs, ref, dcfg, normalise, policy.tokenizer.pad_token_id),
                          tcfg, seed, desc, progress)
     finally:
         policy.end_training()
