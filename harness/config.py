@@ -16,6 +16,7 @@ from hydra.core.config_store import ConfigStore
 from .distributed.config import STRATEGIES, DistConfig
 from .errors import ConfigError
 from .tracking.config import BACKENDS, LoggerConfig
+from .training.optimiser import check_optimiser
 from .world.config import WorldConfig
 
 
@@ -25,7 +26,8 @@ class LoraConfig:
     r: int = 8  # adapter rank
     alpha: int = 16  # adapter scaling (alpha / r)
     dropout: float = 0.0  # dropout on the adapter input
-    target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])  # adapted layers
+    # adapted layers: module names, or [all-linear] (every linear layer but the output head)
+    target_modules: list = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
 
 
 @dataclass
@@ -55,6 +57,9 @@ class ModelConfig:
     gguf_file: Optional[str] = None  # file inside the distribution (gguf_package); None = the only .gguf
     dtype: str = "float32"  # float32 | bfloat16 | float16 | auto
     max_length: int = 512  # prompt + response tokens kept in training
+    # recompute each decoder layer's activations in the backward pass: activation memory of one layer
+    # instead of all of them, for about a third more training compute
+    gradient_checkpointing: bool = False
     lora: LoraConfig = field(default_factory=LoraConfig)
     tiny: TinyConfig = field(default_factory=TinyConfig)
 
@@ -68,6 +73,10 @@ class SamplerConfig:
     prefix_caching: bool = True  # judge prompts sharing a template reuse its KV cache (reset on every weight update)
     max_model_len: Optional[int] = None  # engine context length; None = model.max_length
     gpu_memory_utilization: float = 0.5  # GPU share for weights + KV cache; leaves room for the training copy
+    tensor_parallel_size: int = 1  # GPUs the engine shards each layer across (launch one process; vLLM spawns the rest)
+    # Colocated with training on a GPU: before each training stage the engine sleeps (level 2: KV cache and
+    # weights freed), and wakes with the new weights after it. Needs a CUDA GPU.
+    sleep_mode: bool = False
     enforce_eager: bool = False  # true skips CUDA-graph / compile warm-up (faster start, slower decode)
     cpu_kv_cache_gb: int = 2  # CPU backend: KV cache size (VLLM_CPU_KVCACHE_SPACE)
     sync_tolerance: float = 0.05  # max |log p| gap between engine and policy on the probe prompt after a sync
@@ -85,6 +94,10 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # gradient clipping norm
     warmup_ratio: float = 0.1  # share of the steps spent warming the learning rate up
     weight_decay: float = 0.0  # AdamW weight decay
+    # adamw (torch) | adamw_8bit | paged_adamw_8bit (bitsandbytes, `pip install -e '.[memory]'`: 8-bit state,
+    # a quarter of AdamW's 8 bytes per trained parameter; paged also spills it to CPU under GPU memory pressure)
+    optimizer: str = "adamw"
+    fp32_master: bool = True  # half-precision trained weights are stepped through an fp32 copy (no-op for fp32)
 
 
 @dataclass
@@ -248,6 +261,7 @@ _RULES = [
     ("dist.strategy", lambda v: v is None or v in STRATEGIES, " | ".join(STRATEGIES) + " (dist=<name>, conf/dist/)"),
     ("sampler.sync_tolerance", _positive, "a positive log-prob tolerance"),
     ("sampler.sync_timeout_s", _positive, "a positive number of seconds"),
+    ("sampler.tensor_parallel_size", _positive, "a positive number of GPUs"),
     ("sampler.gpu_memory_utilization", lambda v: v is not None and 0 < v <= 1, "a fraction in (0, 1]"),
 ]
 
@@ -273,6 +287,14 @@ def validate_config(cfg) -> None:
     from omegaconf import OmegaConf
 
     WorldConfig(**OmegaConf.to_container(cfg.data.world))  # its own range checks
+    if cfg.sampler.sleep_mode:
+        import torch
+
+        check(cfg.sampler.sleep_mode, cfg.sampler.backend == "vllm" and torch.cuda.is_available(), "sampler.sleep_mode",
+              "false unless sampler=vllm runs on a CUDA GPU (sleep mode frees the engine's GPU memory for training)",
+              hint="drop sampler.sleep_mode")
+    if cfg.get("seed_sft") is not None:
+        check_optimiser(cfg.seed_sft.train.optimizer, "seed_sft.train.optimizer")
     if cfg.data.alpaca_eval_set and cfg.eval.annotator == "oracle":
         check(cfg.eval.annotator, False, "eval.annotator", "model when evaluating on the AlpacaEval set (the oracle "
               "only grades the embedded world)", hint="add eval.annotator=model")

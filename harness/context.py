@@ -171,6 +171,9 @@ class RunContext:
             atomic_write_json(d / "result.json", stats)
 
         def compute():
+            release = getattr(self._sampler, "release_memory", None)
+            if release:  # a colocated engine's GPU memory goes to training (vLLM sleep mode)
+                release()
             stats = fit()
             self.count(train_tokens=stats.get("train_tokens", 0))
             return stats

@@ -16,6 +16,7 @@ import torch
 from omegaconf import OmegaConf
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from harness.config import TrainConfig
 from harness.distributed import runtime
 from harness.distributed.phase import serve
 from harness.tracking import current
@@ -71,8 +72,7 @@ def main(strategy: str, kind: str, out: str, seed: str = "3") -> None:
             dcfg = OmegaConf.create({"loss": "dpo", "beta": 0.1, "gamma": 0.0, "nll_weight": 0.5})
             ref[1::2] -= 0.3  # the rejected answers start less likely than under the reference: margins > 0
             loss = DAALoss(seqs, ref, dcfg, "sum", pad_id=0)
-        train = OmegaConf.create({"lr": 5e-3, "epochs": 2, "batch_size": 4, "grad_accum": 2, "max_grad_norm": 1.0,
-                                  "warmup_ratio": 0.2, "weight_decay": 0.01})
+        train = TrainConfig(lr=5e-3, epochs=2, batch_size=4, grad_accum=2, warmup_ratio=0.2, weight_decay=0.01)
         current._TRACKER = recorder = StepRecorder()
         stats = optimise(model, N_ITEMS, loss, train, seed=int(seed), desc=kind, progress=False)
         state = {k: v.detach().clone() for k, v in model.state_dict().items()}

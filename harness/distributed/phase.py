@@ -27,6 +27,7 @@ class ModelShape:
     config: object
     adapter: object
     tensors: list[tuple[str, torch.dtype]]
+    gradient_checkpointing: bool = False
 
 
 @dataclass
@@ -47,7 +48,8 @@ def _named_tensors(model) -> list[tuple[str, torch.Tensor]]:
 def describe(model) -> ModelShape:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     adapter = model.peft_config["default"] if hasattr(model, "peft_config") else None
-    return ModelShape(base.config, adapter, [(n, t.dtype) for n, t in _named_tensors(model)])
+    return ModelShape(base.config, adapter, [(n, t.dtype) for n, t in _named_tensors(model)],
+                      bool(getattr(base, "is_gradient_checkpointing", False)))
 
 
 def build(shape: ModelShape, device: torch.device):
@@ -62,6 +64,8 @@ def build(shape: ModelShape, device: torch.device):
         from peft import get_peft_model
 
         model = get_peft_model(model, copy.deepcopy(shape.adapter))
+    if shape.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     dtypes = dict(shape.tensors)
     for name, t in _named_tensors(model):
         if name in dtypes and t.dtype != dtypes[name]:

@@ -115,4 +115,5 @@ def load_policy(mcfg, cache_root: str, device: torch.device, data, progress: boo
             f"The tokenizer of {mcfg.name!r} ({folder}) has no chat template; the harness formats every prompt "
             f"as a chat turn. Use an instruct/chat model or add a chat_template to its tokenizer_config.json."
         )
-    return Policy(model, tokenizer, device, lora_cfg=mcfg.lora, name=mcfg.name)
+    return Policy(model, tokenizer, device, lora_cfg=mcfg.lora, name=mcfg.name,
+                  gradient_checkpointing=mcfg.gradient_checkpointing)

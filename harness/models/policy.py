@@ -17,13 +17,15 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 
 class Policy:
-    def __init__(self, model, tokenizer, device: torch.device, lora_cfg=None, name: str = "model"):
+    def __init__(self, model, tokenizer, device: torch.device, lora_cfg=None, name: str = "model",
+                 gradient_checkpointing: bool = False):
         self.model = model.to(device)
         self.model.eval()
         self.tokenizer = tokenizer
         self.device = device
         self.lora_cfg = lora_cfg
         self.name = name
+        self.gradient_checkpointing = gradient_checkpointing
         self._frozen_reference = None
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -61,23 +63,35 @@ class Policy:
     def uses_lora(self) -> bool:
         return bool(self.lora_cfg is not None and self.lora_cfg.enabled)
 
-    def begin_training(self):
+    def begin_training(self, keep_reference: bool = True):
+        """keep_reference=False: no reference network is needed (reference-free loss, or reference
+        log-probs computed elsewhere), so a full fine-tune skips its frozen copy of M_t."""
         if self.uses_lora:
             from peft import LoraConfig, get_peft_model
 
+            targets = list(self.lora_cfg.target_modules)
             cfg = LoraConfig(
                 r=self.lora_cfg.r, lora_alpha=self.lora_cfg.alpha, lora_dropout=self.lora_cfg.dropout,
-                target_modules=list(self.lora_cfg.target_modules), task_type="CAUSAL_LM",
+                target_modules="all-linear" if targets == ["all-linear"] else targets, task_type="CAUSAL_LM",
             )
             self.model = get_peft_model(self.model, cfg)
-        else:
+        elif keep_reference:
             self._frozen_reference = copy.deepcopy(self.model).eval()
             for p in self._frozen_reference.parameters():
                 p.requires_grad_(False)
+        if self.gradient_checkpointing:
+            self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         self.model.train()
         return self.model
 
+    def release_reference(self) -> None:
+        """Frees the frozen copy of M_t once its log-probs are computed (full fine-tune; with LoRA
+        the reference is the adapter-disabled network and costs nothing)."""
+        self._frozen_reference = None
+
     def end_training(self) -> None:
+        if self.gradient_checkpointing:
+            self.model.gradient_checkpointing_disable()
         if self.uses_lora and hasattr(self.model, "merge_and_unload"):
             self.model = self.model.merge_and_unload()
         self._frozen_reference = None

@@ -34,6 +34,7 @@ def build_tiny(tcfg, tokenizer) -> LlamaForCausalLM:
 
 def ensure_tiny_base(tcfg, data, cache_root: str, progress: bool = True):
     """Returns (folder, build_info) of the pre-trained tiny base model."""
+    from ..config import TrainConfig
     from ..training.sft import train_sft
 
     tdict = OmegaConf.to_container(tcfg) if OmegaConf.is_config(tcfg) else dict(tcfg.__dict__)
@@ -44,10 +45,8 @@ def ensure_tiny_base(tcfg, data, cache_root: str, progress: bool = True):
         tokenizer = train_world_tokenizer(data.tokenizer_corpus(), tcfg.vocab_size)
         policy = Policy(build_tiny(tcfg, tokenizer), tokenizer, torch.device("cpu"), name="tiny")
         examples = data.pretrain_examples(tcfg.pretrain_examples)
-        train_cfg = OmegaConf.create({
-            "lr": tcfg.pretrain_lr, "epochs": tcfg.pretrain_epochs, "batch_size": tcfg.pretrain_batch_size,
-            "grad_accum": 1, "max_grad_norm": 1.0, "warmup_ratio": 0.05, "weight_decay": 0.0,
-        })
+        train_cfg = TrainConfig(lr=tcfg.pretrain_lr, epochs=tcfg.pretrain_epochs, batch_size=tcfg.pretrain_batch_size,
+                                warmup_ratio=0.05)
         stats = train_sft(policy, examples, train_cfg, tcfg.max_position, seed=0,
                           desc="pre-training tiny model", progress=progress, mask_prompt=False)
         policy.save(out)

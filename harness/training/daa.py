@@ -111,12 +111,13 @@ def train_daa(policy, pairs: list[PreferencePair], dcfg, tcfg, max_length: int, 
     seqs = _pair_sequences(policy, pairs, max_length)
     reference_free = dcfg.loss in REFERENCE_FREE_LOSSES
     normalise = loss_normalise(dcfg)
-    model = policy.begin_training()
+    model = policy.begin_training(keep_reference=not reference_free and reference_logps is None)
     try:
         ref = None
         if not reference_free:
             ref = reference_logps if reference_logps is not None else \
                 _reference_logps(policy, seqs, normalise, tcfg.batch_size * 2)
+        policy.release_reference()  # its log-probs are all the loss needs from here on
         stats = optimise(model, len(pairs), DAALoss(seqs, ref, dcfg, normalise, policy.tokenizer.pad_token_id),
                          tcfg, seed, desc, progress)
     finally:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ..config import TrainConfig, check
 from .logps import NORMALISE_MODES
 from .losses import LOSS_TYPES
+from .optimiser import check_optimiser
 
 
 @dataclass
@@ -40,3 +41,4 @@ def validate_train(t, where: str) -> None:
     check(t.batch_size, t.batch_size >= 1, f"{where}.batch_size", "a batch size >= 1")
     check(t.grad_accum, t.grad_accum >= 1, f"{where}.grad_accum", "a number of accumulation steps >= 1")
     check(t.warmup_ratio, 0 <= t.warmup_ratio <= 1, f"{where}.warmup_ratio", "a fraction in [0, 1]")
+    check_optimiser(t.optimizer, f"{where}.optimizer")

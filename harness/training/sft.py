@@ -39,7 +39,7 @@ def train_sft(policy, examples: list[SFTExample], cfg, max_length: int, seed: in
     encoded = [policy.encode_example(e.prompt, e.response, max_length) for e in examples]
     if not mask_prompt:
         encoded = [(ids, list(ids)) for ids, _ in encoded]
-    model = policy.begin_training()
+    model = policy.begin_training(keep_reference=False)  # SFT has no reference
     try:
         stats = optimise(model, len(encoded), SFTLoss(encoded, policy.tokenizer.pad_token_id), cfg, seed, desc, progress)
     finally:

@@ -13,6 +13,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from .. import tracking
 from .batching import shuffled_batches
+from .optimiser import Optimiser
 
 
 def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Tensor, dict]], cfg, seed: int,
@@ -23,10 +24,10 @@ def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Ten
     params = [p for p in model.parameters() if p.requires_grad]
     if n_items == 0 or cfg.epochs == 0 or not params:
         return {"steps": 0, "epochs": []}
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimiser = Optimiser(params, cfg)
     batches_per_epoch = math.ceil(n_items / cfg.batch_size)
     total_steps = max(1, math.ceil(batches_per_epoch / cfg.grad_accum) * cfg.epochs)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
+    scheduler = get_linear_schedule_with_warmup(optimiser.optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
     device_type = next(model.parameters()).device.type
     use_bf16 = device_type == "cuda" and torch.cuda.is_bf16_supported()
 
@@ -51,9 +52,9 @@ def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Ten
                 grad_norm = grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm  # FSDP: a DTensor
                 if log_steps:
                     tracking.log_step({**stats, "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm)})
-                optimizer.step()
+                optimiser.step()
                 scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+                optimiser.zero_grad()
                 step += 1
             for k, v in stats.items():
                 sums[k] = sums.get(k, 0.0) + v

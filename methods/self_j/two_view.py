@@ -73,7 +73,7 @@ def train_two_view_judge(policy, teacher_prompts: list[str], student_prompts: li
         raise ValueError("teacher_prompts, student_prompts and labels must have the same length")
     targets = torch.tensor([digit_ids[label] for label in labels])
     eos = policy.tokenizer.eos_token_id  # what ends every answer in training (Policy.encode_example)
-    model = policy.begin_training()
+    model = policy.begin_training(keep_reference=False)  # the two views need no reference network
 
     def batch_loss(idx):
         target = targets[idx].to(policy.device)
