@@ -18,7 +18,8 @@ def build(arch: Architecture, s: Setup, device="cpu"):
                          num_hidden_layers=arch.layers, num_attention_heads=arch.heads,
                          num_key_value_heads=arch.kv_heads, tie_word_embeddings=arch.tied,
                          max_position_embeddings=max(s.max_length, 64))
-    model = LlamaForCausalLM(config).to(device=device, dtype=getattr(torch, s.weights))
+    with torch.device(device):  # built where it lives ("meta": shapes only, no memory)
+        model = LlamaForCausalLM(config).to(dtype=getattr(torch, s.weights))
     if s.lora_rank:
         from peft import LoraConfig, get_peft_model
 
