@@ -49,13 +49,26 @@ def check_method_names(argv: list[str]) -> None:
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def hydra_app(cfg: DictConfig):
+    from .distributed import runtime
     from .runner import run_job
 
+    # a submitit job with several tasks (one per GPU) is a process group of its own; under torchrun
+    # main() has joined the group already and only rank 0 gets here
+    in_task_group = not runtime.active_group()
+    if in_task_group:
+        runtime.adopt_submitit_tasks()
+        if runtime.init_from_env() and runtime.rank() != 0:
+            from .distributed.phase import serve
+
+            return serve()
     try:
         return str(run_job(cfg))
     except SelfAlignError as err:
         print_error(err)
         sys.exit(EXIT_USER_ERROR)
+    finally:
+        if in_task_group:
+            runtime.shutdown()
 
 
 def main() -> None:

@@ -21,5 +21,6 @@ def setup_logging(run_dir: Path | None = None) -> None:
         file = logging.FileHandler(run_dir / "run.log")
         file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(file)
-    for noisy in ("transformers", "datasets", "httpx", "urllib3", "filelock"):
+    # bitsandbytes warns on import that an optional 4-bit CPU kernel is missing; only its 8-bit AdamW is used
+    for noisy in ("transformers", "datasets", "httpx", "urllib3", "filelock", "bitsandbytes"):
         logging.getLogger(noisy).setLevel(logging.ERROR)

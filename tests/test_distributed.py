@@ -5,7 +5,8 @@ the per-step numbers the loop logs within LOSS_TOL and the final weights within 
 sums in another order). Batches deliberately split unevenly (13 items, batch 4: one batch smaller
 than the world), so the per-rank weighting is exercised. A different batch order moves the weights
 by far more than WEIGHT_TOL, so the tolerance can tell a wrong run from a right one. End to end,
-`torchrun -m harness.cli ... dist=ddp|fsdp` trains the same model as one process, with one writer.
+`torchrun -m harness.cli ... dist=ddp|fsdp`, and two submitit tasks (as hydra/launcher=slurm_8gpu_ddp
+starts eight), train the same model as one process, with one writer.
 """
 
 from __future__ import annotations
@@ -72,12 +73,15 @@ def test_the_weight_tolerance_separates_another_batch_order(phases):
                                       _phase(phases, "single", "daa", seed=4)["state"]) > 100 * WEIGHT_TOL
 
 
-def _cli_run(tmp_path: Path, cache_dir: Path, strategy: str) -> Path:
-    runs = tmp_path / strategy / "runs"
+def _cli_run(tmp_path: Path, cache_dir: Path, strategy: str, launcher: str = "torchrun") -> Path:
+    runs = tmp_path / f"{strategy}-{launcher}" / "runs"
     runs.parent.mkdir(parents=True)
     args = ["method=dpo", *FAST, "logger=tensorboard"]
     if strategy == "single":
         proc = run_cli(args, runs, cache_dir)
+    elif launcher == "submitit_local":  # two submitit tasks form the group, as on a SLURM node
+        proc = run_cli(["-m", *args, f"dist={strategy}", "hydra/launcher=submitit_local",
+                        "hydra.launcher.tasks_per_node=2"], runs, cache_dir)
     else:
         proc = _torchrun(["-m", "harness.cli", *args, f"dist={strategy}"], runs.parent,
                          env={"SELFALIGN_RUNS": str(runs), "SELFALIGN_CACHE": str(cache_dir)})
@@ -93,12 +97,16 @@ def _losses(run_dir: Path) -> list[float]:
     return [e.value for e in ea.Scalars("train/loss")]
 
 
-def test_torchrun_trains_the_same_model_with_one_writer(tmp_path, cache_dir):
+@pytest.mark.parametrize("launchers", [[("ddp", "torchrun"), ("fsdp", "torchrun")], [("ddp", "submitit_local")]],
+                         ids=["torchrun", "submitit-tasks"])
+def test_a_launched_group_trains_the_same_model_with_one_writer(tmp_path, cache_dir, launchers):
     from safetensors.torch import load_file
 
+    if launchers[0][1] == "submitit_local":
+        pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     one = _cli_run(tmp_path, cache_dir, "single")  # also builds the shared seed model first
-    for strategy in ("ddp", "fsdp"):
-        two = _cli_run(tmp_path, cache_dir, strategy)
+    for strategy, launcher in launchers:
+        two = _cli_run(tmp_path, cache_dir, strategy, launcher)
         assert two.name == one.name  # dist is not part of a run's identity
         weights = [load_file(d / "stages/train/checkpoint/model.safetensors") for d in (one, two)]
         assert _largest_weight_difference(*weights) <= WEIGHT_TOL

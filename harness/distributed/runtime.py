@@ -40,6 +40,25 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+def adopt_submitit_tasks() -> None:
+    """Inside a submitit job with several tasks (hydra/launcher=slurm_8gpu_ddp, or submitit_local
+    with tasks_per_node > 1): torch.distributed's variables from submitit's job environment, the
+    way torchrun would set them. The first host is the rendezvous; the port follows the job id,
+    so concurrent jobs on one node do not collide."""
+    if "WORLD_SIZE" in os.environ:
+        return
+    try:
+        import submitit
+
+        env = submitit.JobEnvironment()
+    except (ImportError, RuntimeError):  # not a submitit job
+        return
+    if env.num_tasks > 1:
+        job = int("".join(c for c in str(env.job_id).split("_")[0] if c.isdigit()) or 0)
+        os.environ.update(RANK=str(env.global_rank), LOCAL_RANK=str(env.local_rank), WORLD_SIZE=str(env.num_tasks),
+                          MASTER_ADDR=env.hostnames[0], MASTER_PORT=str(20000 + job % 20000))
+
+
 def init_from_env() -> bool:
     """Joins the process group when a launcher started several processes; True if it did."""
     global _CONTROL
@@ -51,6 +70,10 @@ def init_from_env() -> bool:
     dist.init_process_group(backend=backend, timeout=WAIT_TIMEOUT)
     _CONTROL = dist.new_group(backend="gloo", timeout=WAIT_TIMEOUT) if backend != "gloo" else None
     return True
+
+
+def active_group() -> bool:
+    return dist.is_initialized()
 
 
 def configure(dcfg) -> None:
