@@ -24,3 +24,6 @@ def setup_logging(run_dir: Path | None = None) -> None:
     # bitsandbytes warns on import that an optional 4-bit CPU kernel is missing; only its 8-bit AdamW is used
     for noisy in ("transformers", "datasets", "httpx", "urllib3", "filelock", "bitsandbytes"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    from .progress import quiet_library_bars
+
+    quiet_library_bars()

@@ -8,8 +8,8 @@ policy's tokenizer and chat format: a frozen judge (the JSFT model) read while t
 from __future__ import annotations
 
 import torch
-from tqdm.auto import tqdm
 
+from ..progress import bar as progress_bar
 from .base import Completion, SamplingParams
 
 
@@ -49,7 +49,7 @@ class HFSampler:
         per_batch = max(1, self.batch_size // params.n)
         stops = self.policy.stop_token_ids()
         model = self.model
-        bar = tqdm(total=len(prompts), desc=desc, disable=not self.progress, leave=False)
+        bar = progress_bar(len(prompts), desc, self.progress)
         for b, start in enumerate(range(0, len(order), per_batch)):
             idx = order[start : start + per_batch]
             enc = self._encode([formatted[i] for i in idx])

@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from ..errors import SelfAlignError
+from ..progress import interactive
 from .base import Completion, SamplingParams
 
 log = logging.getLogger("selfalign")
@@ -217,7 +218,7 @@ class VLLMSampler:
                             max_tokens=params.max_new_tokens, seed=params.seed * 100_003 + i,
                             stop_token_ids=stops, detokenize=False) for i in range(len(prompts))]
         outputs = llm.generate([TokensPrompt(prompt_token_ids=self._ids(self.policy.chat_prompt(p))) for p in prompts],
-                               requests, use_tqdm=self.progress)
+                               requests, use_tqdm=self.progress and interactive())
         results = []
         for out in outputs:
             completions = []

@@ -8,10 +8,10 @@ import math
 from typing import Callable
 
 import torch
-from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from .. import tracking
+from ..progress import bar as progress_bar
 from .batching import shuffled_batches
 from .optimiser import Optimiser
 
@@ -33,7 +33,7 @@ def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Ten
 
     model.train()
     epochs, step = [], 0
-    bar = tqdm(total=batches_per_epoch * cfg.epochs, desc=desc, disable=not progress, leave=False)
+    bar = progress_bar(batches_per_epoch * cfg.epochs, desc, progress)
     for epoch in range(cfg.epochs):
         sums: dict[str, float] = {}
         if epoch_start is not None:
