@@ -9,12 +9,11 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-from .store import atomic_write_json, canonical_json
+from .store import atomic_write_json, canonical_json, temp_dir_beside
 
 
 def key_hash(key: dict) -> str:
@@ -32,7 +31,7 @@ def cached_folder(root: str | Path, kind: str, key: dict, build: Callable[[Path]
         shutil.rmtree(folder)
     start = time.perf_counter()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    tmp = temp_dir_beside(folder.parent, folder.name)
     try:
         info = dict(build(tmp) or {})
         info.setdefault("wall_s", time.perf_counter() - start)

@@ -59,10 +59,26 @@ def run_dir_for(cfg_dict: dict, root: str | os.PathLike) -> Path:
     return Path(root).expanduser() / method / model / f"seed{cfg_dict['seed']}-{config_hash(cfg_dict)}"
 
 
+def follow_umask(path: str | os.PathLike) -> None:
+    """mkstemp and mkdtemp make private (0600 / 0700) files and folders; what the harness writes
+    gets the permissions the user's umask gives anything else, so a group can share a cache."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
+
+
+def temp_dir_beside(parent: Path, name: str) -> Path:
+    """A fresh temporary folder beside its final place `parent/name`, with the umask's permissions."""
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}."))
+    follow_umask(tmp)
+    return tmp
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        follow_umask(tmp)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -95,7 +111,7 @@ class AtomicDir:
 
     def __enter__(self) -> Path:
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.final.parent, prefix=f".{self.final.name}."))
+        self.tmp = temp_dir_beside(self.final.parent, self.final.name)
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):

@@ -87,3 +87,25 @@ def test_cache_first_builder_wins_and_folder_is_never_replaced(tmp_path):
     assert [p.name for p in (tmp_path / "m").iterdir()] == [folder.name]  # no temp leftovers
     again, info2 = cached_folder(tmp_path, "m", {"k": 1}, build("never"))
     assert again == folder and info2["tag"] == "fast"
+
+
+def test_written_files_and_folders_follow_the_umask(tmp_path):
+    """A cache shared by a group must be readable by it: no private 0600/0700 leftovers of mkstemp."""
+    import os
+    import stat
+
+    from harness.cache import cached_folder
+    from harness.store import AtomicDir, atomic_write_text
+
+    old = os.umask(0o002)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        with AtomicDir(tmp_path / "stage") as d:
+            (d / "f").write_text("y")
+        folder, _ = cached_folder(tmp_path / "cache", "kind", {"k": 1}, lambda out: (out / "w").write_text("z") and None)
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(tmp_path / "a.txt") == 0o664
+    assert mode(tmp_path / "stage") == 0o775 and mode(folder) == 0o775
+    assert mode(folder / "_build.json") == 0o664
