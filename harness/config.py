@@ -281,6 +281,7 @@ def check(value, ok: bool, key: str, expected: str, hint: str = "") -> None:
 
 
 def validate_config(cfg) -> None:
+    check_known_keys(cfg)
     for key, predicate, expected in _RULES:
         value = _get(cfg, key)
         check(value, predicate(value), key, expected)
@@ -330,3 +331,29 @@ def _check_data_source(cfg) -> None:
             and cfg.eval.annotator == "oracle"):
         check(cfg.eval.annotator, False, "eval.annotator", f"model when the evaluation prompts come from {data.source} "
               f"(the oracle only grades the embedded world)", hint="add eval.annotator=model")
+
+
+def check_known_keys(cfg, where: str = "") -> None:
+    """Every key is a knob of its dataclass. Hydra checks names at compose time, except those added
+    with `+key=value` (the form its own error suggests for a misspelt key), which would otherwise be
+    silently ignored."""
+    import dataclasses
+    import difflib
+
+    from omegaconf import DictConfig, OmegaConf
+
+    schema = OmegaConf.get_type(cfg)
+    known = {f.name for f in dataclasses.fields(schema)} if dataclasses.is_dataclass(schema) else None
+    for key in cfg.keys():
+        if key == "hydra" and not where:  # Hydra's own node, when composed with it
+            continue
+        dotted = f"{where}.{key}" if where else str(key)
+        if known is not None and key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"Did you mean {where + '.' if where else ''}{close[0]}? " if close else ""
+            raise ConfigError(f"Unknown config key {dotted} (set to {str(cfg[key])[:60]!r} with +): {where or 'the config'} has no "
+                              f"such knob; its knobs are {', '.join(sorted(known))}. To fix: {hint}a key added with + "
+                              f"must still be one of them; drop it or fix its name.")
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig) and not node._is_none():
+            check_known_keys(node, dotted)

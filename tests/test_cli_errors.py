@@ -51,3 +51,15 @@ def test_malformed_local_dataset_row(tmp_path, cache_dir):
     proc = run_cli(["method=dpo", f"data.preference_pairs_path={bad}", *FAST], tmp_path / "runs", cache_dir,
                    timeout=300)
     _assert_clean_error(proc, "pairs.jsonl", "row 2", "'rejected'")
+
+
+@pytest.mark.parametrize("override, expect", [
+    ("+eval.bootstrapp=3", "Unknown config key eval.bootstrapp (set to '3' with +): eval has no such knob"),
+    ("+model.lora.rank=4", "Unknown config key model.lora.rank"),
+    ("+method.judge.kk=2", "Unknown config key method.judge.kk"),
+])
+def test_a_misspelt_key_added_with_plus_is_refused(tmp_path, cache_dir, override, expect):
+    """Hydra suggests `+key=value` for a key it does not know; that must not silently add a no-op knob."""
+    proc = run_cli(["method=self_rewarding", override, *FAST], tmp_path / "runs", cache_dir, timeout=120)
+    _assert_clean_error(proc, expect, "with + must still be one of them")
+    assert not (tmp_path / "runs" / "self_rewarding").exists()  # refused before a run directory was made
