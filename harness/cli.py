@@ -77,6 +77,7 @@ def main() -> None:
     if runtime.init_from_env() and runtime.rank() != 0:
         from .distributed.phase import serve
 
+        setup_logging()
         return serve()  # ranks above 0 only train the phases rank 0 sends; they read no config
     try:
         _main()

@@ -52,7 +52,8 @@ class RunContext:
         # counts are read relative to where they stood when this run's sampler was made.
         self._cache_base = (0, 0)
         self._pending_checkpoint: Path | None = None
-        self._order = len(store.completed_stages())
+        # unique and increasing: the last finished stage's order, not a count (a redone stage leaves a gap)
+        self._order = max((store.done_info(s).get("order", 0) for s in store.completed_stages()), default=0)
         self.counters = {k: 0 for k in COUNTERS}
         self.iterations: list[dict] = []
 

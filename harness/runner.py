@@ -20,6 +20,7 @@ from .judges.templates import TEMPLATES
 from .logs import setup_logging
 from .method_knobs import method_config
 from .registry import get_method
+from .run_lock import RunLock
 from .store import RunStore, atomic_write_text, run_dir_for
 
 log = logging.getLogger("selfalign")
@@ -114,13 +115,15 @@ def run_job(cfg: DictConfig) -> Path:
     mcfg = method_config(entry, cfg.method)
     check_prompt_pool(cfg)  # a pool too small for the recipe fails here, not after M1 is built
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    ctx = open_run(cfg, mcfg, run_dir_for(run_identity(resolved), cfg.store.root))
-    store = ctx.store
-    start = time.perf_counter()
-    try:
-        metrics = _run_method(cfg, entry, mcfg, resolved, ctx, start)
-    finally:
-        tracking.close()  # a tracker left open would take the next job's logs
+    run_dir = run_dir_for(run_identity(resolved), cfg.store.root)
+    with RunLock(run_dir):  # taken before anything in the run directory is read or written
+        ctx = open_run(cfg, mcfg, run_dir)
+        store = ctx.store
+        start = time.perf_counter()
+        try:
+            metrics = _run_method(cfg, entry, mcfg, resolved, ctx, start)
+        finally:
+            tracking.close()  # a tracker left open would take the next job's logs
     register_with_sweep(store.run_dir)
     from .report import format_row
     log.info("done: %s", format_row(metrics))

@@ -34,6 +34,7 @@ def run(args) -> dict:
     from .evaluation.world_diagnostics import diagnose, to_markdown
     from .judges.rubric import RubricJudge
     from .registry import get_method
+    from .run_lock import RunLock
     from .runner import method_config, open_run, run_identity
     from .results_provenance import record
     from .store import atomic_write_text, config_hash
@@ -49,15 +50,16 @@ def run(args) -> dict:
     resolved = OmegaConf.to_container(cfg, resolve=True)
     key = {**run_identity(resolved), "diagnostics": {"prompts": args.prompts, "k": args.k}}  # store paths and progress do not count
     run_dir = Path(cfg.store.root).expanduser() / "world" / cfg.model.name / f"seed{cfg.seed}-{config_hash(key)}"
-    ctx = open_run(cfg, mcfg, run_dir)
-    stages.seed_model(ctx)
-    judge = RubricJudge(ctx.sampler, mcfg.judge)
-    result = ctx.json("diagnostics/summary", lambda: diagnose(ctx, judge, args.prompts, args.k, mcfg.sampling))
-    command = "selfalign-world " + " ".join(sys.argv[1:])
-    md = (f"{to_markdown(result)}\nModel `{cfg.model.name}`, M1 = seed SFT with EFT reviews, seed {cfg.seed}; "
-          f"the judge is M1's own additive rubric (K={mcfg.judge.k}, T={mcfg.judge.temperature}). "
-          f"Regenerate: `{command.strip()}`\n")
-    atomic_write_text(run_dir / "diagnostics.md", md)
+    with RunLock(run_dir):  # one writer per run directory
+        ctx = open_run(cfg, mcfg, run_dir)
+        stages.seed_model(ctx)
+        judge = RubricJudge(ctx.sampler, mcfg.judge)
+        result = ctx.json("diagnostics/summary", lambda: diagnose(ctx, judge, args.prompts, args.k, mcfg.sampling))
+        command = "selfalign-world " + " ".join(sys.argv[1:])
+        md = (f"{to_markdown(result)}\nModel `{cfg.model.name}`, M1 = seed SFT with EFT reviews, seed {cfg.seed}; "
+              f"the judge is M1's own additive rubric (K={mcfg.judge.k}, T={mcfg.judge.temperature}). "
+              f"Regenerate: `{command.strip()}`\n")
+        atomic_write_text(run_dir / "diagnostics.md", md)
     print("\n" + md, flush=True)
     if args.out:
         atomic_write_text(Path(args.out), md)
