@@ -9,15 +9,27 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import time
 from pathlib import Path
 from typing import Callable
 
+from .run_lock import pid_alive
 from .store import atomic_write_json, canonical_json, temp_dir_beside
 
 
 def key_hash(key: dict) -> str:
     return hashlib.sha256(canonical_json(key).encode()).hexdigest()[:16]
+
+
+def _remove_dead_builds(folder: Path) -> None:
+    """Temporary folders of builds whose process died on this host (killed mid-build): nobody will
+    finish or remove them. Live builders' folders, and other hosts', are left alone."""
+    host = socket.gethostname()
+    for tmp in folder.parent.glob(f".{folder.name}.{host}-*"):
+        pid = tmp.name[len(f".{folder.name}.{host}-"):].split(".", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def cached_folder(root: str | Path, kind: str, key: dict, build: Callable[[Path], dict | None]) -> tuple[Path, dict]:
@@ -31,7 +43,8 @@ def cached_folder(root: str | Path, kind: str, key: dict, build: Callable[[Path]
         shutil.rmtree(folder)
     start = time.perf_counter()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_dir_beside(folder.parent, folder.name)
+    _remove_dead_builds(folder)
+    tmp = temp_dir_beside(folder.parent, f"{folder.name}.{socket.gethostname()}-{os.getpid()}")
     try:
         info = dict(build(tmp) or {})
         info.setdefault("wall_s", time.perf_counter() - start)

@@ -27,15 +27,21 @@ def _process_start(pid: int) -> str | None:
         return None
 
 
-def _alive(holder: dict) -> bool:
-    pid = int(holder.get("pid", -1))
+def pid_alive(pid: int, process_start: str | None = None) -> bool:
+    """Whether `pid` runs on this host (and, given its recorded start, is still that process)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's live process
         return True
-    return holder.get("process_start") in (None, _process_start(pid))
+    except (OverflowError, ValueError):
+        return False
+    return process_start in (None, _process_start(pid))
+
+
+def _alive(holder: dict) -> bool:
+    return pid_alive(int(holder.get("pid", -1)), holder.get("process_start"))
 
 
 class RunLock:

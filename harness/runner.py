@@ -4,6 +4,7 @@ metrics.json, and register the run with the sweep so the leaderboard can find it
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -116,14 +117,20 @@ def run_job(cfg: DictConfig) -> Path:
     check_prompt_pool(cfg)  # a pool too small for the recipe fails here, not after M1 is built
     resolved = OmegaConf.to_container(cfg, resolve=True)
     run_dir = run_dir_for(run_identity(resolved), cfg.store.root)
+    fresh = not run_dir.exists()
     with RunLock(run_dir):  # taken before anything in the run directory is read or written
-        ctx = open_run(cfg, mcfg, run_dir)
-        store = ctx.store
-        start = time.perf_counter()
         try:
-            metrics = _run_method(cfg, entry, mcfg, resolved, ctx, start)
-        finally:
-            tracking.close()  # a tracker left open would take the next job's logs
+            ctx = open_run(cfg, mcfg, run_dir)
+            store = ctx.store
+            start = time.perf_counter()
+            try:
+                metrics = _run_method(cfg, entry, mcfg, resolved, ctx, start)
+            finally:
+                tracking.close()  # a tracker left open would take the next job's logs
+        except Exception:
+            if fresh and not RunStore(run_dir).completed_stages():  # a failed start leaves nothing behind
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
     register_with_sweep(store.run_dir)
     from .report import format_row
     log.info("done: %s", format_row(metrics))

@@ -31,6 +31,7 @@ def test_missing_model_path(tmp_path, cache_dir):
     proc = run_cli(["method=sft", "model=hf", f"model.path={tmp_path}/no/such/model", *FAST], tmp_path / "runs",
                    cache_dir, timeout=120)
     _assert_clean_error(proc, "does not exist", "no/such/model")
+    assert not list((tmp_path / "runs").rglob("config.yaml"))  # the failed start left no run directory behind
 
 
 @pytest.mark.parametrize("override, key", [
@@ -63,3 +64,18 @@ def test_a_misspelt_key_added_with_plus_is_refused(tmp_path, cache_dir, override
     proc = run_cli(["method=self_rewarding", override, *FAST], tmp_path / "runs", cache_dir, timeout=120)
     _assert_clean_error(proc, expect, "with + must still be one of them")
     assert not (tmp_path / "runs" / "self_rewarding").exists()  # refused before a run directory was made
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"", ["prompts.jsonl' is empty"]),
+    (b'{"instruction": "caf\xe9 au lait"}\n', ["prompts.jsonl' line 1 is not UTF-8 text", "Re-save the file as UTF-8"]),
+    (b'{"id": "p1", "instruction": "What is 1 plus 1?", "reference": "2"}\n'
+     b'{"id": "p1", "instruction": "What is 2 plus 2?", "reference": "4"}\n', ["rows 1 and 2 share the id 'p1'"]),
+], ids=["empty", "not-utf8", "duplicate-ids"])
+def test_bad_prompt_files_are_refused_before_any_compute(tmp_path, cache_dir, content, expect):
+    bad = tmp_path / "prompts.jsonl"
+    bad.write_bytes(content)
+    proc = run_cli(["method=self_rewarding", f"data.train_prompts_path={bad}", *FAST], tmp_path / "runs", cache_dir,
+                   timeout=300)
+    _assert_clean_error(proc, *expect)
+    assert not list((tmp_path / "runs").rglob("config.yaml"))

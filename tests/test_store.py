@@ -109,3 +109,22 @@ def test_written_files_and_folders_follow_the_umask(tmp_path):
     assert mode(tmp_path / "a.txt") == 0o664
     assert mode(tmp_path / "stage") == 0o775 and mode(folder) == 0o775
     assert mode(folder / "_build.json") == 0o664
+
+
+def test_a_killed_builds_temp_folder_is_removed_by_the_next_build(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from harness.cache import cached_folder, key_hash
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    name = key_hash({"k": 2})
+    parent = tmp_path / "cache" / "kind"
+    parent.mkdir(parents=True)
+    left = parent / f".{name}.{socket.gethostname()}-{dead}.abc123"  # what a SIGKILL mid-build leaves
+    live = parent / f".{name}.{socket.gethostname()}-{__import__('os').getppid()}.def456"  # a builder still running
+    left.mkdir()
+    live.mkdir()
+    folder, _ = cached_folder(tmp_path / "cache", "kind", {"k": 2}, lambda out: (out / "w").write_text("z") and None)
+    assert (folder / "w").exists() and not left.exists() and live.exists()

@@ -40,6 +40,17 @@ def looks_local(path: str) -> bool:
     return Path(path).expanduser().exists() or path.startswith(("/", ".", "~"))
 
 
+def _check_utf8(file: Path) -> None:
+    """JSON must be UTF-8: name the first line that is not, rather than fail somewhere inside `datasets`."""
+    with open(file, "rb") as f:
+        for i, line in enumerate(f):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DataError(f"Data file {str(file)!r} line {i + 1} is not UTF-8 text (byte {line[e.start]:#04x} at "
+                                f"column {e.start + 1}). Re-save the file as UTF-8.") from None
+
+
 def read_file(file: Path) -> Any:
     """One local .jsonl / .json / .parquet file as a `datasets.Dataset`, memoised."""
     file = Path(file).expanduser()
@@ -52,6 +63,11 @@ def read_file(file: Path) -> Any:
     key = (str(file.resolve()), "file", None, stat.st_mtime_ns, stat.st_size)  # a rewritten file is read again
     if key not in _SPLITS:
         from datasets import load_dataset
+
+        if stat.st_size == 0:
+            raise DataError(f"Data file {str(file)!r} is empty. Fill it, or drop the option that names it.")
+        if fmt == "json":
+            _check_utf8(file)
 
         try:
             _SPLITS[key] = load_dataset(fmt, data_files=str(file), split="train")

@@ -40,4 +40,17 @@ def load_local(path: str, cls) -> list:
         records.append(cls.from_dict(row))
     if not records:
         raise DataError(f"Data file {str(file)!r} has no rows.")
+    if cls is PromptRecord:
+        _check_unique_ids(file, records)
     return records
+
+
+def _check_unique_ids(file: Path, records: list) -> None:
+    """Samples and judgments are keyed by prompt id: two rows sharing one would have every sample
+    judged against whichever instruction came last."""
+    first: dict[str, int] = {}
+    for i, r in enumerate(records):
+        if r.id in first:
+            raise DataError(f"{str(file)!r} rows {first[r.id] + 1} and {i + 1} share the id {r.id!r}; prompt ids must be "
+                            f"unique. Give one of them another id, or drop the id column to number rows automatically.")
+        first[r.id] = i
