@@ -24,6 +24,11 @@ class ConfigError(SelfAlignError):
     """A config value is out of range or of the wrong kind."""
 
 
+class StateError(SelfAlignError):
+    """A run directory's or cache's stored state is damaged: a finished stage's file changed or
+    vanished, an unreadable marker, a corrupt database."""
+
+
 class DataError(SelfAlignError):
     """A dataset file or row does not have the expected shape."""
 

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import StateError
+
 # Keys that change where or how a run is shown or logged, or how many processes train it, not what
 # it computes (a data-parallel run matches one process to float rounding: tests/test_distributed.py;
 # provenance.json records the strategy and world size of each invocation).
@@ -103,6 +105,41 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+_DIGESTS: dict[tuple, str] = {}  # (path, size, mtime) -> sha256: each file hashed once per process
+
+
+def file_digest(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+def stage_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file a stage wrote, by path inside its folder; folders of nested stages
+    (which have their own marker) and the marker itself are not part of it."""
+    out: dict[str, str] = {}
+    if not folder.exists():
+        return out
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            if not (path / "_done.json").exists():
+                out.update({f"{path.name}/{k}": v for k, v in stage_digests(path).items()})
+        elif path.name != "_done.json":
+            out[path.name] = file_digest(path)
+    return out
+
+
+def _redo(stage_dir: Path) -> str:
+    return (f"To redo that stage: rm -r {stage_dir} and run the same command again (the stage is recomputed from "
+            f"the same seeds; finished stages after it are checked the same way).")
+
+
 class AtomicDir:
     """Context manager yielding a temporary folder that is renamed to `final` on success."""
 
@@ -135,13 +172,37 @@ class RunStore:
         return self.run_dir / "stages" / stage
 
     def is_done(self, stage: str) -> bool:
-        return (self.stage_dir(stage) / "_done.json").exists()
+        """Finished, and its files are still the ones it finished with (else StateError)."""
+        if not (self.stage_dir(stage) / "_done.json").exists():
+            return False
+        self.verify(stage)
+        return True
 
     def done_info(self, stage: str) -> dict:
-        return json.loads((self.stage_dir(stage) / "_done.json").read_text())
+        marker = self.stage_dir(stage) / "_done.json"
+        try:
+            return json.loads(marker.read_text())
+        except (ValueError, UnicodeDecodeError):
+            raise StateError(f"The marker {marker} of stage {stage!r} is not valid JSON (it is written atomically, so the "
+                             f"file was damaged or edited). {_redo(self.stage_dir(stage))}") from None
 
     def mark_done(self, stage: str, info: dict) -> None:
-        atomic_write_json(self.stage_dir(stage) / "_done.json", info)
+        atomic_write_json(self.stage_dir(stage) / "_done.json", {**info, "files": stage_digests(self.stage_dir(stage))})
+
+    def verify(self, stage: str) -> None:
+        """A resumed run reads a finished stage only if every file it wrote is unchanged (markers
+        from before digests were recorded carry none and are trusted)."""
+        recorded = self.done_info(stage).get("files")
+        if recorded is None:
+            return
+        folder = self.stage_dir(stage)
+        for rel, digest in recorded.items():
+            path = folder / rel
+            found = file_digest(path) if path.is_file() else None
+            if found != digest:
+                what = "is missing" if found is None else "has changed since (truncated or edited)"
+                raise StateError(f"Stage {stage!r} finished, but its file {path} {what}; it will not be served. "
+                                 f"{_redo(folder)}")
 
     def clear_stage(self, stage: str) -> None:
         """Remove the leftovers of a stage that was interrupted before its marker was written."""
