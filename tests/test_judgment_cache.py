@@ -124,3 +124,38 @@ def test_runs_of_one_multirun_count_only_their_own_cache_traffic(tmp_path, cache
     assert sr["cost"]["judge_cache_hits"] + sr["cost"]["judge_cache_misses"] > 0
     for part in ("cost", "eval_cost"):
         assert by_method["online_dpo"][part]["judge_cache_hits"] == by_method["online_dpo"][part]["judge_cache_misses"] == 0
+
+
+def test_an_edited_row_fails_its_checksum_and_is_not_served(tmp_path):
+    import sqlite3
+
+    cache = JudgmentCache(tmp_path)
+    cache.store({"a": [1.0, 2.0], "b": "kept"})
+    cache.close()
+    with sqlite3.connect(tmp_path / JudgmentCache.FILE) as db:
+        db.execute("UPDATE judgments SET value = ? WHERE key = 'a'", (json.dumps([9.0, 9.0]),))
+    again = JudgmentCache(tmp_path)
+    assert again.lookup(["a", "b"]) == {"b": "kept"} and again.rejected == 1
+    again.store({"a": [1.0, 2.0]})  # recomputed and stored afresh
+    assert again.lookup(["a"]) == {"a": [1.0, 2.0]}
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside_and_replaced(tmp_path):
+    (tmp_path / JudgmentCache.FILE).write_bytes(b"this is not sqlite" * 100)
+    cache = JudgmentCache(tmp_path)
+    cache.store({"k": 1})
+    assert cache.lookup(["k"]) == {"k": 1}
+    (aside,) = tmp_path.glob(f"{JudgmentCache.FILE}.corrupt-*")
+    assert aside.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_a_cache_from_before_checksums_recomputes_its_rows_once(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / JudgmentCache.FILE) as db:
+        db.execute("CREATE TABLE judgments (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO judgments VALUES ('old', '1')")
+    cache = JudgmentCache(tmp_path)
+    assert cache.lookup(["old"]) == {}
+    cache.store({"old": 1})
+    assert cache.lookup(["old"]) == {"old": 1}

@@ -29,46 +29,98 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Callable
 
 from .templates import TEMPLATES
+
+log = logging.getLogger("selfalign")
 
 
 def template_identity(name: str) -> dict:
     return {"template": name, "template_sha": hashlib.sha256(TEMPLATES[name].encode()).hexdigest()[:16]}
 
 
+def _checksum(key: str, value: str) -> str:
+    return hashlib.sha256(f"{key}\n{value}".encode()).hexdigest()[:16]
+
+
 class JudgmentCache:
+    """Each row carries a checksum of its key and value: a row that fails it (edited, or damaged on
+    disk) is recomputed, never served. A file that is not a database is moved aside and a new
+    cache started; a database error while running turns the cache off for the process. Either
+    way results stay what an uncached run computes, with a warning saying what happened."""
+
     FILE = "judgments.sqlite"
 
     def __init__(self, folder: str | Path):
         self.path = Path(folder).expanduser() / self.FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=120)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS judgments (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._db.commit()
         self.hits = 0
         self.misses = 0
+        self.rejected = 0  # rows that failed their checksum
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as e:
+            aside = self.path.with_name(f"{self.FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            log.warning("the judgment cache %s is unreadable (%s): moved to %s, starting an empty one", self.path, e, aside)
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(f"{self.path}{suffix}")
+                if src.exists():
+                    os.replace(src, Path(f"{aside}{suffix}"))
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection | None:
+        db = sqlite3.connect(str(self.path), timeout=120)
+        db.execute("PRAGMA journal_mode=WAL")  # reads the header: a file that is not a database fails here
+        db.execute("CREATE TABLE IF NOT EXISTS judgments (key TEXT PRIMARY KEY, value TEXT NOT NULL, checksum TEXT)")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(judgments)")}
+        if "checksum" not in columns:  # a cache from before checksums: its rows are recomputed once
+            db.execute("ALTER TABLE judgments ADD COLUMN checksum TEXT")
+        db.commit()
+        return db
+
+    def _disable(self, e: Exception) -> None:
+        log.warning("the judgment cache %s failed (%s): judging without it for the rest of this process", self.path, e)
+        self._db = None
 
     def lookup(self, keys: list[str]) -> dict[str, object]:
         found: dict[str, object] = {}
+        if self._db is None:
+            return found
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):  # SQLite caps the number of bound parameters
-            chunk = unique[start:start + 500]
-            rows = self._db.execute(f"SELECT key, value FROM judgments WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            found.update((k, json.loads(v)) for k, v in rows)
+        try:
+            for start in range(0, len(unique), 500):  # SQLite caps the number of bound parameters
+                chunk = unique[start:start + 500]
+                rows = self._db.execute(
+                    f"SELECT key, value, checksum FROM judgments WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                for k, v, checksum in rows:
+                    if checksum == _checksum(k, v):
+                        found[k] = json.loads(v)
+                    else:
+                        self.rejected += 1
+        except sqlite3.DatabaseError as e:
+            self._disable(e)
+            return {}
         return found
 
     def store(self, items: dict[str, object]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO judgments (key, value) VALUES (?, ?)",
-                             [(k, json.dumps(v)) for k, v in items.items()])
-        self._db.commit()
+        if self._db is None:
+            return
+        rows = [(k, v, _checksum(k, v)) for k, v in ((k, json.dumps(v)) for k, v in items.items())]
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO judgments (key, value, checksum) VALUES (?, ?, ?)", rows)
+            self._db.commit()
+        except sqlite3.DatabaseError as e:
+            self._disable(e)
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
 
 def encode_completions(completions) -> list:
@@ -105,7 +157,11 @@ def cached_calls(sampler, identity: dict, prompts: list[str], compute: Callable[
         keys = [_key({**full, "call": call, "position": i}, p) for i, p in enumerate(prompts)]
     else:
         keys = [_key(full, p) for p in prompts]
+    rejected = cache.rejected
     found = cache.lookup(keys)
+    if cache.rejected > rejected:
+        log.warning("%d cached judgments failed their checksum (edited or damaged) and are recomputed",
+                    cache.rejected - rejected)
     if sampled and len(found) < len(keys):
         found = {}  # part of a call's draws cannot be replayed without the rest: draw them all again
     todo = list(dict.fromkeys(k for k in keys if k not in found))  # (deterministic) duplicates computed once
