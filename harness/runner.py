@@ -15,6 +15,7 @@ from . import distributed, provenance, stages, tracking
 from .config import validate_config
 from .context import RunContext
 from .data.provider import DataProvider
+from .inputs import input_digests
 from .judges.judgment_cache import with_judgment_cache
 from .judges.rubric import RubricJudgeConfig
 from .judges.templates import TEMPLATES
@@ -47,15 +48,16 @@ def register_with_sweep(run_dir: Path) -> None:
         f.write(str(run_dir.resolve()) + "\n")
 
 
-def record_provenance(store: RunStore, seed: int) -> None:
+def record_provenance(store: RunStore, seed: int, inputs: dict) -> None:
     """The first invocation's provenance is kept; a resume appends its own, so a result made
     across several invocations (and possibly code versions) says so."""
     now = provenance.collect(seed, TEMPLATES)
+    now["inputs"] = inputs
     now["dist"] = {"strategy": distributed.runtime.strategy(), "world_size": distributed.world_size()}
     path = store.run_dir / "provenance.json"
     if path.exists():
         first = store.read_json("provenance.json")
-        first.setdefault("resumed_by", []).append({k: now[k] for k in ("argv", "git", "packages", "dist")})
+        first.setdefault("resumed_by", []).append({k: now[k] for k in ("argv", "git", "packages", "dist", "inputs")})
         now = first
     store.write_json("provenance.json", now)
 
@@ -74,7 +76,7 @@ def open_run(cfg: DictConfig, mcfg, run_dir: Path) -> RunContext:
     log.info("%s run dir: %s%s", cfg.method.name, store.run_dir,
              f" (resuming after {len(resumed)} finished stages)" if resumed else "")
     atomic_write_text(store.run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
-    record_provenance(store, int(cfg.seed))
+    record_provenance(store, int(cfg.seed), input_digests(OmegaConf.to_container(cfg, resolve=True)))
     tracking.open_tracker(cfg, store.run_dir, OmegaConf.to_container(cfg, resolve=True),
                           store.read_json("provenance.json"))
 
@@ -101,6 +103,9 @@ def run_identity(resolved: dict) -> dict:
     from .world.generators import WORLD_VERSION
 
     identity = {**resolved, "world_version": WORLD_VERSION}
+    digests = input_digests(resolved)
+    if digests:  # local files by content: the same path with new rows is a new run
+        identity["inputs"] = digests
     source = (resolved.get("data") or {}).get("alpaca_eval_set")
     if source and not Path(source).expanduser().exists() and ":" not in source:
         identity["alpaca_eval_file"] = HUB_FILE

@@ -13,6 +13,7 @@ from .cache import cached_folder
 from .evaluation.annotators import build_annotator
 from .evaluation.judge_accuracy import judge_accuracy
 from .evaluation.winrate import win_rate
+from .inputs import input_digests
 from .records import Judgment, PreferencePair, PromptRecord, SFTExample, Sample
 from .sampling.base import SamplingKnobs, SamplingParams
 from .training.daa import loss_normalise, pair_logps, train_daa
@@ -61,6 +62,9 @@ def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
            "template": judge_data.template(ctx), "world": ctx.data.world_identity()}
     if judge_data is not EFT:
         key["judge_data"] = judge_data.name
+    digests = input_digests(OmegaConf.to_container(cfg, resolve=True))
+    if digests:  # the IFT/EFT files (and a local base model) by content, not by path
+        key["inputs"] = digests
 
     def build(out):
         policy = ctx.policy  # loading (or first building) the base model is not M1's cost
