@@ -57,10 +57,8 @@ def hydra_app(cfg: DictConfig):
     in_task_group = not runtime.active_group()
     if in_task_group:
         runtime.adopt_submitit_tasks()
-        if runtime.init_from_env() and runtime.rank() != 0:
-            from .distributed.phase import serve
-
-            return serve()
+        if runtime.serve_if_worker():
+            return None
     try:
         return str(run_job(cfg))
     except SelfAlignError as err:
@@ -74,11 +72,9 @@ def hydra_app(cfg: DictConfig):
 def main() -> None:
     from .distributed import runtime
 
-    if runtime.init_from_env() and runtime.rank() != 0:
-        from .distributed.phase import serve
-
-        setup_logging()
-        return serve()  # ranks above 0 only train the phases rank 0 sends; they read no config
+    setup_logging()
+    if runtime.serve_if_worker():  # ranks above 0 only train the phases rank 0 sends; they read no config
+        return
     try:
         _main()
     finally:

@@ -116,7 +116,7 @@ def run_job(cfg: DictConfig) -> Path:
     from .planning.bill import check_prompt_pool
 
     validate_config(cfg)
-    distributed.configure(cfg.dist)
+    distributed.configure(cfg)
     entry = get_method(cfg.method.name)
     mcfg = method_config(entry, cfg.method)
     check_prompt_pool(cfg)  # a pool too small for the recipe fails here, not after M1 is built

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import sys
-from types import SimpleNamespace
 
 import torch
 from omegaconf import OmegaConf
@@ -54,7 +53,7 @@ def main(strategy: str, kind: str, out: str, seed: str = "3") -> None:
     if runtime.init_from_env() and runtime.rank() != 0:
         return serve()
     try:
-        runtime.configure(SimpleNamespace(strategy=strategy))
+        runtime.configure(OmegaConf.create({"dist": {"strategy": strategy}, "sampler": {"backend": "hf"}}))
         torch.manual_seed(0)
         model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                              num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64))

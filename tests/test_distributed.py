@@ -118,10 +118,15 @@ def test_a_launched_group_trains_the_same_model_with_one_writer(tmp_path, cache_
         assert len(list((two / "tracking").glob("events.out.tfevents.*"))) == 1
 
 
-def test_several_processes_with_dist_single_is_refused_and_every_rank_exits(tmp_path, cache_dir):
+@pytest.mark.parametrize("extra, expect", [
+    ([], ["dist.strategy='single'", "launcher started 2 processes", "dist=ddp"]),
+    (["dist=ddp", "sampler=vllm"], ["sampler.backend='vllm'", "hf when training on 2 processes"]),
+    (["dist=fsdp", "seed_sft.train.optimizer=adamw_8bit"], ["seed_sft.train.optimizer='adamw_8bit'", "adamw with dist=fsdp"]),
+], ids=["dist-single", "vllm", "fsdp-8bit"])
+def test_what_cannot_run_on_several_processes_is_refused_and_every_rank_exits(tmp_path, cache_dir, extra, expect):
     runs = tmp_path / "runs"
-    proc = _torchrun(["-m", "harness.cli", "method=dpo", *FAST], tmp_path,
+    proc = _torchrun(["-m", "harness.cli", "method=dpo", *FAST, *extra], tmp_path,
                      env={"SELFALIGN_RUNS": str(runs), "SELFALIGN_CACHE": str(cache_dir)}, timeout=120)
     assert proc.returncode != 0
     err = " ".join(proc.stderr.split())
-    assert "dist.strategy='single'" in err and "launcher started 2 processes" in err and "dist=ddp" in err
+    assert all(e in err for e in expect), err[-2000:]

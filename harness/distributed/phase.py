@@ -5,6 +5,7 @@ on each rank's share of every batch, and rank 0 ends up holding the trained weig
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -71,9 +72,12 @@ def build(shape: ModelShape, device: torch.device):
         if name in dtypes and t.dtype != dtypes[name]:
             t.data = t.data.to(dtypes[name])
     names = [n for n, _ in _named_tensors(model)]
-    if names != [n for n, _ in shape.tensors]:
-        raise RuntimeError(f"rank {runtime.rank()} built a network whose tensors differ from rank 0's "
-                           f"({len(names)} vs {len(shape.tensors)}); every rank must run the same code and packages")
+    expected = [n for n, _ in shape.tensors]
+    if names != expected:
+        first = next((f"{a!r} where rank 0 has {b!r}" for a, b in zip(names, expected) if a != b),
+                     f"{len(names)} tensors where rank 0 has {len(expected)}")
+        raise RuntimeError(f"rank {runtime.rank()} built a network that differs from rank 0's: {first}. Every rank must "
+                           f"run the same code and package versions.")
     return model
 
 
@@ -103,7 +107,9 @@ def _fit(model, phase: Phase, device: torch.device, progress: bool) -> dict:
     if phase.strategy == "ddp":
         from torch.nn.parallel import DistributedDataParallel
 
-        trained = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        # gradients live in DDP's all-reduce buckets instead of a second copy beside them
+        trained = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                          gradient_as_bucket_view=True)
     else:  # fsdp: shard a copy on rank 0, whose own network must stay whole for sampling
         trained = _fully_shard(copy.deepcopy(model) if runtime.rank() == 0 else model, device)
     shard = Shard(runtime.rank(), runtime.world_size(), phase.loss.weight)
@@ -115,21 +121,36 @@ def _fit(model, phase: Phase, device: torch.device, progress: bool) -> dict:
         full = get_model_state_dict(trained, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
         if runtime.rank() == 0:
             model.load_state_dict(full)
-    dist.barrier(group=runtime.control_group())
+    dist.barrier()
     return stats
+
+
+def _release_memory() -> None:
+    """The wrapped or sharded copy and its optimiser state go now, before sampling needs the memory."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def train_on_all_ranks(model, n_items: int, loss: ShardableLoss, train, seed: int, desc: str, progress: bool) -> dict:
     """Rank 0: runs one phase on every rank and returns the loop's stats."""
     phase = Phase(runtime.strategy(), describe(model), loss, n_items, train, seed, desc)
     runtime.send(phase)
-    return _fit(model, phase, next(model.parameters()).device, progress)
+    try:
+        return _fit(model, phase, next(model.parameters()).device, progress)
+    except BaseException:
+        runtime.phase_failed()  # the other ranks are inside this phase's collectives, not listening
+        raise
+    finally:
+        _release_memory()
 
 
 def serve() -> None:
-    """Ranks other than 0: train each phase rank 0 sends until it says stop."""
+    """Ranks other than 0: train each phase rank 0 sends until it says stop. An error here ends
+    this process (and, under torchrun, the job); rank 0 stops at its next collective's timeout."""
     device = runtime.device()
     while (phase := runtime.receive()) is not None:
         model = build(phase.shape, device)
         _fit(model, phase, device, progress=False)
         del model
+        _release_memory()

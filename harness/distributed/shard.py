@@ -8,7 +8,6 @@ from typing import Callable
 import torch
 import torch.distributed as dist
 
-from . import runtime
 
 
 @dataclass
@@ -30,10 +29,11 @@ class Shard:
         total = float(self.weight(idx))
         return mine, w, (self.world * w / total) if total > 0 else 0.0
 
-    def combine(self, stats: dict[str, float], w: float) -> dict[str, float]:
-        """The batch's stats: each rank's averages weighted by its share (same keys on every rank)."""
+    def combine(self, stats: dict[str, float], w: float, device) -> dict[str, float]:
+        """The batch's stats: each rank's averages weighted by its share (same keys on every rank;
+        a share of weight 0 adds nothing, even where its average is NaN for want of items)."""
         keys = list(stats)
-        t = torch.tensor([stats[k] * w for k in keys] + [w], dtype=torch.float64)
-        dist.all_reduce(t, group=runtime.control_group())  # CPU tensors: the gloo channel
+        t = torch.tensor([stats[k] * w if w else 0.0 for k in keys] + [w], dtype=torch.float64, device=device)
+        dist.all_reduce(t)
         total = float(t[-1]) or 1.0
         return {k: float(v) / total for k, v in zip(keys, t[:-1])}

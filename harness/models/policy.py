@@ -16,6 +16,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 
+def peft_targets(targets) -> list[str] | str:
+    """model.lora.target_modules as peft takes it: [all-linear] is peft's "all-linear" keyword."""
+    targets = list(targets)
+    return "all-linear" if targets == ["all-linear"] else targets
+
+
 class Policy:
     def __init__(self, model, tokenizer, device: torch.device, lora_cfg=None, name: str = "model",
                  gradient_checkpointing: bool = False):
@@ -69,10 +75,9 @@ class Policy:
         if self.uses_lora:
             from peft import LoraConfig, get_peft_model
 
-            targets = list(self.lora_cfg.target_modules)
             cfg = LoraConfig(
                 r=self.lora_cfg.r, lora_alpha=self.lora_cfg.alpha, lora_dropout=self.lora_cfg.dropout,
-                target_modules="all-linear" if targets == ["all-linear"] else targets, task_type="CAUSAL_LM",
+                target_modules=peft_targets(self.lora_cfg.target_modules), task_type="CAUSAL_LM",
             )
             self.model = get_peft_model(self.model, cfg)
         elif keep_reference:
@@ -106,7 +111,8 @@ class Policy:
         elif self._frozen_reference is not None:
             yield self._frozen_reference
         else:
-            raise RuntimeError("reference() is only defined between begin_training() and end_training()")
+            raise RuntimeError("reference() is only defined between begin_training() and end_training(), and not after "
+                               "release_reference() or begin_training(keep_reference=False)")
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, folder: Path) -> None:

@@ -93,19 +93,22 @@ def activation_bytes_per_token_layer(arch: Architecture, nbytes: int) -> int:
 
 
 def training_phase(arch: Architecture, s: Setup) -> dict[str, float]:
-    """Bytes per rank of one training step's peak, by component. With FSDP the weights, gradients
-    and optimiser state of the trained copy are split over ranks; rank 0 also keeps the whole
-    network it samples with (harness.distributed), counted as `sampling copy`."""
+    """Bytes per rank of one training step's peak, by component, for `s.sequences` sequences per
+    rank. With FSDP the weights, gradients and optimiser state of the trained copy are split over
+    ranks; rank 0 also keeps the whole network it samples with (harness.distributed), counted as
+    `sampling copy` (and, for a moment before sharding, a second whole copy it shards from)."""
     wbytes = _BYTES[s.weights]
     total = arch.parameters()
     trained = arch.lora_parameters(s.lora_rank, list(s.lora_targets)) if s.lora_rank else total
     tbytes = 4 if s.lora_rank else wbytes  # peft keeps adapters in fp32
     shard = s.ranks if s.strategy == "fsdp" else 1
+    master = s.fp32_master and tbytes == 2
     parts = {
         "weights": (total * wbytes + (trained * 4 if s.lora_rank else 0)) / shard,
-        "gradients": trained * tbytes / shard,
+        # at the optimiser step a master copy's gradient is fp32 (the half one is dropped as it is copied)
+        "gradients": trained * (4 if master else tbytes) / shard,
         "optimizer state": trained * (2 if "8bit" in s.optimizer else 8) / shard,
-        "fp32 master": trained * 4 / shard if (s.fp32_master and tbytes == 2) else 0.0,
+        "fp32 master": trained * 4 / shard if master else 0.0,
     }
     if s.strategy == "fsdp" and s.ranks > 1:
         parts["sampling copy"] = total * wbytes

@@ -23,8 +23,10 @@ def build(arch: Architecture, s: Setup, device="cpu"):
     if s.lora_rank:
         from peft import LoraConfig, get_peft_model
 
-        targets = "all-linear" if list(s.lora_targets) == ["all-linear"] else list(s.lora_targets)
-        model = get_peft_model(model, LoraConfig(r=s.lora_rank, lora_alpha=2 * s.lora_rank, target_modules=targets))
+        from ..models.policy import peft_targets
+
+        model = get_peft_model(model, LoraConfig(r=s.lora_rank, lora_alpha=2 * s.lora_rank,
+                                                 target_modules=peft_targets(s.lora_targets)))
     if s.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     return model.train()
@@ -61,7 +63,8 @@ def measure(model, s: Setup) -> dict[str, int]:
     state = [t for st in optimiser.optimizer.state.values() for t in st.values() if torch.is_tensor(t) and t.dim() > 0]
     return {
         "weights": _bytes(dict((id(p), p) for p in model.parameters()).values()),
-        "gradients": _bytes(p.grad for p in trained if p.grad is not None),
+        "gradients": _bytes([p.grad for p in trained if p.grad is not None]
+                            + [m.grad for m in optimiser.master or [] if m.grad is not None]),
         "optimizer state": _bytes(state),
         "fp32 master": _bytes(optimiser.master or []),
         "saved for backward": sum(saved.values()),

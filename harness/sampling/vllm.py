@@ -93,6 +93,8 @@ class VLLMSampler:
             return  # started lazily from the current weights on first use
         fingerprint = weights_fingerprint(policy.model)
         if self._asleep:
+            gc.collect()  # what training left in torch's caching allocator goes back before the engine wakes
+            torch.cuda.empty_cache()
             self._llm.wake_up()
             self._asleep, self._served = False, None  # asleep at level 2, it holds no weights: always reload
         if fingerprint != self._served:
@@ -155,6 +157,8 @@ class VLLMSampler:
         log.info("vLLM engine started in %.1fs", self.engine_starts[-1])
 
     def _engine(self):
+        if self._asleep:  # reached through a judge holding the sampler, not through ctx.sampler
+            self.sync_weights(self.policy)
         if self._llm is None:
             from ..models.fingerprint import weights_fingerprint
 

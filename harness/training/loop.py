@@ -26,10 +26,16 @@ def optimise(model, n_items: int, batch_loss: ShardableLoss | Callable[[list[int
 
     Returns the mean of every stat per epoch plus the final-epoch means.
     """
-    if isinstance(batch_loss, ShardableLoss):
-        if distributed.active() and epoch_start is None:
+    device = next(model.parameters()).device
+    if n_items == 0 or cfg.epochs == 0:
+        return {"steps": 0, "epochs": []}
+    if isinstance(batch_loss, ShardableLoss) and distributed.active():
+        if epoch_start is None and device.type == distributed.runtime.device().type:
             return train_on_all_ranks(model, n_items, batch_loss, cfg, seed, desc, progress)
-        device = next(model.parameters()).device
+        # on-policy data refreshed per epoch, or a network on another device than the ranks' (the
+        # tiny base is pre-trained on the CPU): rank 0 trains it alone
+        log.info("%s: this phase trains on rank 0 alone", desc)
+    if isinstance(batch_loss, ShardableLoss):
         loss_fn = lambda idx: batch_loss(model, idx, device)  # noqa: E731
     else:
         loss_fn = batch_loss

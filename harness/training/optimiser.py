@@ -47,6 +47,7 @@ class Optimiser:
         if self.master is not None:
             for m, p in zip(self.master, self.params):
                 m.grad = None if p.grad is None else p.grad.float()
+                p.grad = None  # the half-precision gradient is not needed once copied
         self.optimizer.step()
         if self.master is not None:
             with torch.no_grad():

@@ -20,7 +20,8 @@ def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Ten
              desc: str, progress: bool = True, epoch_start: Callable[[int], None] | None = None,
              shard=None, log_steps: bool = True) -> dict:
     """The loop itself. With `shard` (harness.distributed.shard.Shard) each rank computes its share
-    of every global batch and the stats are recombined, so every rank logs the batch's numbers."""
+    of every global batch and the stats are recombined into the batch's numbers (logged by rank 0,
+    `log_steps`)."""
     params = [p for p in model.parameters() if p.requires_grad]
     if n_items == 0 or cfg.epochs == 0 or not params:
         return {"steps": 0, "epochs": []}
@@ -46,7 +47,7 @@ def run_loop(model, n_items: int, loss_fn: Callable[[list[int]], tuple[torch.Ten
             (loss * factor / cfg.grad_accum).backward()
             stats = {"loss": float(loss.detach()), **stats}
             if shard is not None:
-                stats = shard.combine(stats, weight)
+                stats = shard.combine(stats, weight, loss.device)
             if (b + 1) % cfg.grad_accum == 0 or b + 1 == len(batches):
                 grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
                 grad_norm = grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm  # FSDP: a DTensor
