@@ -41,11 +41,15 @@ def computed_table(base: Setup) -> str:
             parts = training_phase(arch, s)
             other = sum(v for k, v in parts.items() if k not in COMPONENTS)
             p, slept = plan(arch, s), plan(arch, replace(s, sleep_mode=True))
-            fits = "yes" if p["peak"] <= s.gpu_gib else ("with sleep mode" if slept["peak"] <= s.gpu_gib else "no")
+            if s.ranks > 1:  # several processes sample with HF generate (vLLM is refused there)
+                alone = max(p["training"], p["reference"])
+                engine, asleep, fits = "–", "–", "yes (sampler=hf)" if alone <= s.gpu_gib else "no"
+            else:
+                engine, asleep = f"{p['peak']:.1f}", f"{slept['peak']:.1f}"
+                fits = "yes" if p["peak"] <= s.gpu_gib else ("with sleep mode" if slept["peak"] <= s.gpu_gib else "no")
             rows.append(f"| {arch.name} ({arch.parameters() / 1e9:.2f}B) | {label} | "
                         + " | ".join(_gib(parts.get(k, 0.0)) for k in COMPONENTS)
-                        + f" | {_gib(other)} | {p['training']:.1f} | {p['reference']:.1f} | {p['peak']:.1f} | "
-                        f"{slept['peak']:.1f} | {fits} |")
+                        + f" | {_gib(other)} | {p['training']:.1f} | {p['reference']:.1f} | {engine} | {asleep} | {fits} |")
     return "\n".join(rows)
 
 
@@ -112,11 +116,12 @@ def main() -> None:
                                                     f" --gpu-gib {args.gpu_gib:g} --vllm-fraction {args.vllm_fraction:g}")
     body = [f"## Memory plan\n\n`{command}` on {machine()}.\n",
             f"Computed GiB per GPU: bf16 weights, gradient checkpointing on, AdamW (fp32 state) unless named, one "
-            f"micro-batch of {args.sequences} sequences x {args.max_length} tokens. 'other' is the FSDP rank's whole "
-            "sampling copy, the one recomputed layer and the log-softmax's gradients in backward. The reference "
+            f"micro-batch of {args.sequences} sequences x {args.max_length} tokens per GPU. 'other' is rank 0's whole "
+            "sampling copy under FSDP, the one recomputed layer and the log-softmax's gradients in backward. With a "
+            "master copy the gradients are counted in fp32, as they are at the optimiser step. The reference "
             "phase (a full fine-tune's frozen copy while its log-probs are computed) is freed before training. "
             "vLLM colocated holds its share of the GPU throughout, unless it sleeps during training "
-            "(sampler.sleep_mode).\n", computed_table(base),
+            "(sampler.sleep_mode); with several processes (dist=) sampling uses HF generate.\n", computed_table(base),
             "\n### Computed against measured on this machine\n\nOne real step on random tokens: weights, gradients, "
             "optimiser state and the fp32 master copy are summed over the tensors that exist afterwards; 'saved for "
             "backward' is every storage autograd keeps at the end of the forward pass (weights excluded).\n",
