@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 
 from .compose import CONF_DIR
 from .config import register_schemas
-from .errors import EXIT_USER_ERROR, SelfAlignError, print_error
+from .errors import EXIT_USER_ERROR, SelfAlignError, print_error, storage_error
 from .logs import setup_logging
 from .method_knobs import unknown_knob_hint
 from .registry import plugin_searchpath
@@ -47,6 +47,31 @@ def check_method_names(argv: list[str]) -> None:
             raise SelfAlignError(unknown_method_message(name))
 
 
+def _folder_setting(argv: list[str], key: str, env: str, default: str) -> tuple[str, str]:
+    for arg in argv:
+        if arg.lstrip("+").startswith(f"{key}="):
+            return arg.split("=", 1)[1], key
+    return os.environ.get(env, default), env if env in os.environ else f"{key} (default)"
+
+
+def check_writable_folders(argv: list[str]) -> None:
+    """The runs and cache folders can be written, before Hydra makes its sweep folder there."""
+    from pathlib import Path
+
+    for key, env, default in (("store.root", "SELFALIGN_RUNS", "runs"),
+                              ("store.cache", "SELFALIGN_CACHE", "~/.cache/selfalign")):
+        value, source = _folder_setting(argv, key, env, default)
+        if "${" in value:
+            continue  # an interpolation: resolved (and checked by the file system) later
+        path = Path(value).expanduser().absolute()
+        existing = next(p for p in (path, *path.parents) if p.exists())
+        problem = ("is a file, not a folder" if not existing.is_dir() else
+                   "cannot be written (permission denied or read-only)" if not os.access(existing, os.W_OK | os.X_OK) else "")
+        if problem:
+            raise SelfAlignError(f"{key} is {str(path)!r} (from {source}), but {str(existing)!r} {problem}. To fix: set "
+                                 f"{env} or {key}= to a folder you can write.")
+
+
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def hydra_app(cfg: DictConfig):
     from .distributed import runtime
@@ -63,6 +88,11 @@ def hydra_app(cfg: DictConfig):
         return str(run_job(cfg))
     except SelfAlignError as err:
         print_error(err)
+        sys.exit(EXIT_USER_ERROR)
+    except OSError as err:
+        if storage_error(err) is None:
+            raise  # not the user's storage: a bug, with its traceback
+        print_error(storage_error(err))
         sys.exit(EXIT_USER_ERROR)
     finally:
         if in_task_group:
@@ -93,6 +123,7 @@ def _main() -> None:
     try:
         register_schemas()  # imports every method, plugins included: a broken one is reported here
         check_method_names(sys.argv[1:])
+        check_writable_folders(sys.argv[1:])
         if not any(a.startswith("hydra.searchpath=") for a in sys.argv[1:]):
             sys.argv += plugin_searchpath()  # plugin folders' method/<name>.yaml (SELFALIGN_PLUGINS)
     except SelfAlignError as err:
@@ -100,6 +131,11 @@ def _main() -> None:
         sys.exit(EXIT_USER_ERROR)
     try:
         hydra_app()
+    except OSError as err:  # Hydra's launcher writes the sweep folder before any job starts
+        if storage_error(err) is None:
+            raise
+        print_error(storage_error(err))
+        sys.exit(EXIT_USER_ERROR)
     except SystemExit as exit_:
         # Hydra has printed its own error; under it, say which method knob was meant and where they live.
         if exit_.code not in (0, None):

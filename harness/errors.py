@@ -39,3 +39,27 @@ class ModelLoadError(SelfAlignError):
 
 class TokenizerContractError(SelfAlignError):
     """A tokenizer cannot serve a logit judge (e.g. a digit or letter is not one token)."""
+
+
+class StorageError(SelfAlignError):
+    """The disk refused a write: full, read-only, no permission, or a file where a folder must be."""
+
+
+_STORAGE = {
+    "ENOSPC": "the disk is full", "EDQUOT": "the disk quota is used up", "EROFS": "the file system is read-only",
+    "EACCES": "permission is denied", "EPERM": "permission is denied",
+    "ENOTDIR": "a part of the path is a file, not a folder", "EEXIST": "a file is in the way of a folder",
+}
+
+
+def storage_error(err: OSError) -> StorageError | None:
+    """The user-facing form of an OSError the user's storage caused (None for anything else)."""
+    import errno
+
+    name = errno.errorcode.get(err.errno or -1, "")
+    if name not in _STORAGE:
+        return None
+    where = err.filename or "a run or cache folder"
+    return StorageError(f"Cannot write {where}: {_STORAGE[name]}. Runs go to SELFALIGN_RUNS (or store.root) and shared "
+                        f"models to SELFALIGN_CACHE (or store.cache). To fix: free space or fix the permissions there, "
+                        f"or point those at a writable folder. Finished stages are kept, so the same command resumes.")

@@ -79,3 +79,22 @@ def test_bad_prompt_files_are_refused_before_any_compute(tmp_path, cache_dir, co
                    timeout=300)
     _assert_clean_error(proc, *expect)
     assert not list((tmp_path / "runs").rglob("config.yaml"))
+
+
+def test_a_runs_folder_that_is_a_file_is_refused_before_hydra_writes(tmp_path, cache_dir):
+    runs = tmp_path / "runs"
+    runs.write_text("not a folder")
+    proc = run_cli(["method=dpo", *FAST], runs, cache_dir, timeout=120)
+    _assert_clean_error(proc, f"store.root is '{runs}' (from SELFALIGN_RUNS)", "is a file, not a folder")
+
+
+@pytest.mark.parametrize("code, words", [("ENOSPC", "the disk is full"), ("EROFS", "read-only"),
+                                         ("EACCES", "permission is denied")])
+def test_storage_failures_become_one_paragraph(code, words):
+    import errno
+
+    from harness.errors import storage_error
+
+    err = storage_error(OSError(getattr(errno, code), "os message", "/data/runs/x/records.jsonl"))
+    assert err is not None and "Cannot write /data/runs/x/records.jsonl" in str(err) and words in str(err)
+    assert storage_error(OSError(errno.EINTR, "interrupted")) is None  # not the user's storage: a bug's traceback
