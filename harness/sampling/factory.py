@@ -14,4 +14,4 @@ def make_sampler(policy, scfg, model_cfg, work_dir: str | Path, progress: bool =
                            max_model_len=scfg.max_model_len or int(model_cfg.max_length))
     from .hf import HFSampler
 
-    return HFSampler(policy, batch_size=scfg.batch_size, progress=progress)
+    return HFSampler(policy, batch_size=scfg.batch_size, progress=progress, max_length=int(model_cfg.max_length))

@@ -7,15 +7,25 @@ policy's tokenizer and chat format: a frozen judge (the JSFT model) read while t
 
 from __future__ import annotations
 
+import logging
+
 import torch
 
 from ..progress import bar as progress_bar
 from .base import Completion, SamplingParams
 
+log = logging.getLogger("selfalign")
+
 
 class HFSampler:
-    def __init__(self, policy, batch_size: int = 64, progress: bool = True, model=None):
+    """max_length: the context. A prompt longer than it (less the tokens to generate) keeps its
+    last tokens (the end of the instruction and the assistant header) and is counted in
+    `truncated_prompts`; without it a single huge instruction would allocate without bound."""
+
+    def __init__(self, policy, batch_size: int = 64, progress: bool = True, model=None, max_length: int | None = None):
         self.policy = policy
+        self.max_length = max_length
+        self.truncated_prompts = 0
         self._pinned_model = model
         self.batch_size = batch_size
         self.progress = progress
@@ -25,6 +35,9 @@ class HFSampler:
     def sync_weights(self, policy) -> None:
         self.policy = policy
 
+    def stats(self) -> dict:
+        return {"truncated_prompts": self.truncated_prompts}
+
     @property
     def model(self):
         return self._pinned_model if self._pinned_model is not None else self.policy.model
@@ -33,18 +46,35 @@ class HFSampler:
     def _tok(self):
         return self.policy.tokenizer
 
-    def _encode(self, texts: list[str]):
-        return self._tok(texts, add_special_tokens=False, padding=True, return_tensors="pt").to(self.policy.device)
+    def _limit(self, reserve: int = 0) -> int | None:
+        return None if self.max_length is None else max(1, self.max_length - reserve)
 
-    def _length_sorted(self, prompts: list[str]):
-        formatted = [self.policy.chat_prompt(p) for p in prompts]
+    def _encode(self, texts: list[str], limit: int | None = None):
+        tok = self._tok
+        side = tok.truncation_side
+        tok.truncation_side = "left"  # keep the end: the instruction's last part and the assistant header
+        try:
+            enc = tok(texts, add_special_tokens=False, padding=True, return_tensors="pt",
+                      truncation=limit is not None, max_length=limit)
+        finally:
+            tok.truncation_side = side
+        return enc.to(self.policy.device)
+
+    def _length_sorted(self, prompts: list[str], limit: int | None = None, suffix: str = ""):
+        formatted = [self.policy.chat_prompt(p) + suffix for p in prompts]
         lengths = [len(self._tok(f, add_special_tokens=False)["input_ids"]) for f in formatted]
+        over = sum(n > limit for n in lengths) if limit is not None else 0
+        if over:
+            log.warning("%d of %d prompts exceed %d tokens (model.max_length less the tokens to generate): each keeps "
+                        "its last %d tokens", over, len(prompts), limit, limit)
+            self.truncated_prompts += over
         return formatted, sorted(range(len(prompts)), key=lambda i: lengths[i])
 
     @torch.no_grad()
     def generate(self, prompts: list[str], params: SamplingParams, desc: str = "sampling") -> list[list[Completion]]:
         params.validate()
-        formatted, order = self._length_sorted(prompts)
+        limit = self._limit(params.max_new_tokens)
+        formatted, order = self._length_sorted(prompts, limit)
         results: list[list[Completion]] = [[] for _ in prompts]
         per_batch = max(1, self.batch_size // params.n)
         stops = self.policy.stop_token_ids()
@@ -52,7 +82,7 @@ class HFSampler:
         bar = progress_bar(len(prompts), desc, self.progress)
         for b, start in enumerate(range(0, len(order), per_batch)):
             idx = order[start : start + per_batch]
-            enc = self._encode([formatted[i] for i in idx])
+            enc = self._encode([formatted[i] for i in idx], limit)
             # Seed per batch so a batch's samples do not depend on what was sampled before it.
             torch.manual_seed(params.seed * 100_003 + b)
             sample = params.temperature > 0
@@ -80,11 +110,12 @@ class HFSampler:
 
     @torch.no_grad()
     def next_token_logprobs(self, prompts: list[str], token_ids: list[int], prefix: str = "") -> list[list[float]]:
-        formatted, order = self._length_sorted(prompts)
+        limit = self._limit()
+        formatted, order = self._length_sorted(prompts, limit, suffix=prefix)
         rows: list[list[float]] = [[] for _ in prompts]
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            enc = self._encode([formatted[i] + prefix for i in idx])
+            enc = self._encode([formatted[i] for i in idx], limit)
             # Left padding: positions must count real tokens only, and the last column is the
             # next-token distribution for every row.
             positions = (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)

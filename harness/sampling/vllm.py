@@ -72,6 +72,7 @@ class VLLMSampler:
         self._served: str | None = None  # fingerprint of the weights the engine serves
         self._folder: Path | None = None
         self._asleep = False
+        self.truncated_prompts = 0
 
     # -- weights ------------------------------------------------------------------------------
     @property
@@ -204,8 +205,17 @@ class VLLMSampler:
                 f"run stops here.")
 
     # -- the Sampler contract -----------------------------------------------------------------
-    def _ids(self, text: str) -> list[int]:
-        return self.policy.tokenizer(text, add_special_tokens=False)["input_ids"]
+    def _ids(self, text: str, reserve: int = 0) -> list[int]:
+        """Token ids of a prompt; one longer than the engine's context less `reserve` (the tokens
+        to generate) keeps its last tokens, as with the HF backend, and is counted."""
+        ids = self.policy.tokenizer(text, add_special_tokens=False)["input_ids"]
+        limit = max(1, self.max_model_len - reserve)
+        if len(ids) > limit:
+            self.truncated_prompts += 1
+            log.warning("a prompt of %d tokens exceeds %d (the engine's context less the tokens to generate): "
+                        "it keeps its last %d tokens", len(ids), limit, limit)
+            ids = ids[-limit:]
+        return ids
 
     def generate(self, prompts: list[str], params: SamplingParams, desc: str = "sampling") -> list[list[Completion]]:
         from vllm import SamplingParams as VParams
@@ -221,7 +231,8 @@ class VLLMSampler:
         requests = [VParams(n=params.n, temperature=params.temperature, top_p=1.0 if greedy else params.top_p,
                             max_tokens=params.max_new_tokens, seed=params.seed * 100_003 + i,
                             stop_token_ids=stops, detokenize=False) for i in range(len(prompts))]
-        outputs = llm.generate([TokensPrompt(prompt_token_ids=self._ids(self.policy.chat_prompt(p))) for p in prompts],
+        outputs = llm.generate([TokensPrompt(prompt_token_ids=self._ids(self.policy.chat_prompt(p), params.max_new_tokens))
+                                for p in prompts],
                                requests, use_tqdm=self.progress and interactive())
         results = []
         for out in outputs:
@@ -280,4 +291,5 @@ class VLLMSampler:
             self._folder, self._served = None, None
 
     def stats(self) -> dict:
-        return {"engine_starts_s": list(self.engine_starts), "syncs": list(self.syncs)}
+        return {"engine_starts_s": list(self.engine_starts), "syncs": list(self.syncs),
+                "truncated_prompts": self.truncated_prompts}
