@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import platform
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,10 @@ def package_versions() -> dict:
 def git_commit(repo: Path | None = None) -> dict:
     repo = repo or Path(__file__).resolve().parent.parent
     def _git(*args):
-        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=10)
+        # GIT_OPTIONAL_LOCKS=0: `git status` must not take .git/index.lock to refresh the index, or a run
+        # killed at that moment leaves the lock behind and blocks the user's next commit
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=10,
+                              env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
     try:
         head = _git("rev-parse", "HEAD")
         if head.returncode != 0:
