@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata as md
-import platform
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
