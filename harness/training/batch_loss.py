@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 
 
-class ShardableLoss:
+class ShardableLoss(ABC):
     """A batch loss each rank can compute on its own share of a global batch.
 
     `__call__(model, idx, device)` returns (loss, stats): the loss averaged over its items with
@@ -15,8 +17,10 @@ class ShardableLoss:
     batch. Subclasses hold only picklable data (token ids, reference log-probs, knobs).
     """
 
+    @abstractmethod
     def __call__(self, model, idx: list[int], device) -> tuple[torch.Tensor, dict]:
-        raise NotImplementedError
+        """(loss averaged over the items' weight, stats) for the items `idx`."""
 
+    @abstractmethod
     def weight(self, idx: list[int]) -> float:
-        raise NotImplementedError
+        """The loss's denominator over `idx`: pairs, or learned tokens."""
