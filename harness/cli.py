@@ -75,6 +75,7 @@ def check_writable_folders(argv: list[str]) -> None:
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def hydra_app(cfg: DictConfig):
     from .distributed import runtime
+    from .distributed.phase import serve_if_worker
     from .runner import run_job
 
     # a submitit job with several tasks (one per GPU) is a process group of its own; under torchrun
@@ -82,7 +83,7 @@ def hydra_app(cfg: DictConfig):
     in_task_group = not runtime.active_group()
     if in_task_group:
         runtime.adopt_submitit_tasks()
-        if runtime.serve_if_worker():
+        if serve_if_worker():
             return None
     try:
         return str(run_job(cfg))
@@ -101,9 +102,10 @@ def hydra_app(cfg: DictConfig):
 
 def main() -> None:
     from .distributed import runtime
+    from .distributed.phase import serve_if_worker
 
     setup_logging()
-    if runtime.serve_if_worker():  # ranks above 0 only train the phases rank 0 sends; they read no config
+    if serve_if_worker():  # ranks above 0 only train the phases rank 0 sends; they read no config
         return
     try:
         _main()

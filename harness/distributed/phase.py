@@ -154,3 +154,15 @@ def serve() -> None:
         _fit(model, phase, device, progress=False)
         del model
         _release_memory()
+
+
+def serve_if_worker() -> bool:
+    """Joins a launched group; on ranks above 0, trains the phases rank 0 sends until it says stop
+    (then True: this process has nothing else to do)."""
+    if not (runtime.init_from_env() and runtime.rank() != 0):
+        return False
+    try:
+        serve()
+    finally:
+        dist.destroy_process_group()
+    return True

@@ -76,20 +76,6 @@ def init_from_env() -> bool:
     return True
 
 
-def serve_if_worker() -> bool:
-    """Joins a launched group; on ranks above 0, trains the phases rank 0 sends until it says stop
-    (then True: this process has nothing else to do)."""
-    if not (init_from_env() and rank() != 0):
-        return False
-    from .phase import serve
-
-    try:
-        serve()
-    finally:
-        dist.destroy_process_group()
-    return True
-
-
 def active_group() -> bool:
     return dist.is_initialized()
 
