@@ -41,6 +41,11 @@ class TokenizerContractError(SelfAlignError):
     """A tokenizer cannot serve a logit judge (e.g. a digit or letter is not one token)."""
 
 
+class ServiceError(SelfAlignError):
+    """An outside service the user configured (the API annotator's endpoint) cannot be reached or
+    refused the request: no network, a wrong address, a bad key, no quota."""
+
+
 class StorageError(SelfAlignError):
     """The disk refused a write: full, read-only, no permission, or a file where a folder must be."""
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, ServiceError
 from harness.evaluation.alpaca import alpaca_eval_scores
 from harness.evaluation.annotators import build_annotator
 from harness.records import PromptRecord
@@ -52,15 +52,36 @@ class FakeChatCompletions(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def fake_openai(monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeChatCompletions)
+class RefusesTheKey(BaseHTTPRequestHandler):
+    """An endpoint that answers every request as OpenAI does for a revoked key."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        data = json.dumps({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                     "code": "invalid_api_key"}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(handler, monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
     monkeypatch.delenv("OPENAI_CLIENT_CONFIG_PATH", raising=False)
+    return server
+
+
+@pytest.fixture
+def fake_openai(monkeypatch):
+    server = _serve(FakeChatCompletions, monkeypatch)
     yield server
     server.shutdown()
 
@@ -122,6 +143,31 @@ def test_missing_key_is_a_clear_config_error(monkeypatch, tmp_path):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         build_annotator("api", cache_root=str(tmp_path), api_config="a_config_never_cached", seed=99)
+
+
+def test_no_network_is_one_paragraph_naming_the_address(monkeypatch, tmp_path):
+    # a port nobody listens on: the connection is refused, as with no network or a wrong address
+    closed = ThreadingHTTPServer(("127.0.0.1", 0), RefusesTheKey)
+    port = closed.server_address[1]
+    closed.server_close()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    annotator = build_annotator("api", cache_root=str(tmp_path), seed=5)
+    with pytest.raises(ServiceError) as err:
+        annotator.prefer(_prompts(1), ["the right answer"], ["a wrong answer"])
+    message = str(err.value)
+    assert f"cannot reach http://127.0.0.1:{port}/v1/chat/completions" in message
+    assert "OPENAI_BASE_URL" in message and "the same command resumes" in message
+
+
+def test_a_refused_key_is_one_paragraph(monkeypatch, tmp_path):
+    server = _serve(RefusesTheKey, monkeypatch)
+    try:
+        annotator = build_annotator("api", cache_root=str(tmp_path), seed=6)
+        with pytest.raises(ServiceError, match="refused the API key"):
+            annotator.prefer(_prompts(1), ["the right answer"], ["a wrong answer"])
+    finally:
+        server.shutdown()
 
 
 def test_unknown_alpaca_eval_config_is_named(fake_openai, tmp_path):

@@ -16,7 +16,7 @@ import os
 import warnings
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ServiceError
 
 OFFICIAL_CONFIG = "weighted_alpaca_eval_gpt4_turbo"
 KEY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_API_KEYS")
@@ -30,10 +30,34 @@ def api_credentials_present() -> bool:
 
 class _QuietClientNotice(logging.Filter):
     """alpaca_eval warns on every request that it builds its client from environment variables;
-    that is the documented way to pass a key here, so say nothing."""
+    that is the documented way to pass a key here, so say nothing. It also logs a full traceback
+    for a request error before raising it; `prefer` turns that error into one paragraph, so the
+    traceback would only bury it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "We are using environment variables to construct the client" not in record.getMessage()
+        message = record.getMessage()
+        return not ("We are using environment variables to construct the client" in message
+                    or message.startswith("Unknown error:"))
+
+
+def _service_error(err: Exception, config: str) -> ServiceError:
+    """One paragraph for an API request that failed for a reason the user can fix."""
+    import openai
+
+    request = getattr(err, "request", None)
+    where = str(request.url) if request is not None else os.environ.get("OPENAI_BASE_URL", "the OpenAI API")
+    if isinstance(err, openai.APIConnectionError):  # also a timeout
+        what = f"cannot reach {where} ({err}). Check the network, a proxy, or OPENAI_BASE_URL"
+    elif isinstance(err, openai.AuthenticationError):
+        what = f"{where} refused the API key (401). Check OPENAI_API_KEY or the client config file"
+    else:
+        status = getattr(err, "status_code", None)
+        what = (f"{where} answered {status}: {getattr(err, 'message', err)}. Check the account's quota and that "
+                f"it may use the config's model")
+    return ServiceError(
+        f"eval.annotator=api (alpaca_eval config {config!r}): {what}. Annotations made before this one are cached, "
+        f"and finished stages are kept, so the same command resumes once the API answers; eval.annotator=model "
+        f"evaluates offline instead.")
 
 
 def _preference(value) -> float | None:
@@ -62,6 +86,7 @@ class ApiAnnotator:
         folder = Path(cache_root).expanduser() / "alpaca_eval_annotations"
         folder.mkdir(parents=True, exist_ok=True)
         self.name = f"api:{config}"
+        self.config = config
         self.cost_usd = 0.0
         try:
             self.annotator = PairwiseAnnotator(annotators_config=config, seed=seed,
@@ -76,7 +101,12 @@ class ApiAnnotator:
                 for p, o1, o2, s in zip(prompts, outputs_1, outputs_2, swapped)]
         if not rows:
             return []
-        annotated = self.annotator.annotate_pairs(rows)
+        import openai
+
+        try:
+            annotated = self.annotator.annotate_pairs(rows)
+        except openai.OpenAIError as err:  # alpaca_eval retries rate limits itself; what reaches here is final
+            raise _service_error(err, self.config) from None
         by_key = {(a["instruction"], a["output_1"], a["output_2"]): a for a in annotated}
         out = []
         for row, s in zip(rows, swapped):
