@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 from .run_lock import pid_alive
-from .store import atomic_write_json, canonical_json, temp_dir_beside
+from .errors import as_os_error
+from .store import atomic_write_json, canonical_json, follow_umask_tree, temp_dir_beside
 
 
 def key_hash(key: dict) -> str:
@@ -46,10 +47,17 @@ def cached_folder(root: str | Path, kind: str, key: dict, build: Callable[[Path]
     _remove_dead_builds(folder)
     tmp = temp_dir_beside(folder.parent, f"{folder.name}.{socket.gethostname()}-{os.getpid()}")
     try:
-        info = dict(build(tmp) or {})
+        try:
+            info = dict(build(tmp) or {})
+        except Exception as err:
+            os_error = as_os_error(err, folder)
+            if os_error is None:
+                raise
+            raise os_error from err
         info.setdefault("wall_s", time.perf_counter() - start)
         info["key"] = key
         atomic_write_json(tmp / "_build.json", info)
+        follow_umask_tree(tmp)
         try:
             os.rename(tmp, folder)  # fails if another builder finished first: theirs wins
         except OSError:

@@ -5,6 +5,8 @@ method) raises a SelfAlignError whose message says which value was wrong, what w
 what to do. The CLI prints the message as one paragraph and exits non-zero without a traceback.
 """
 
+import os
+import re
 import sys
 import textwrap
 
@@ -68,3 +70,17 @@ def storage_error(err: OSError) -> StorageError | None:
     return StorageError(f"Cannot write {where}: {_STORAGE[name]}. Runs go to SELFALIGN_RUNS (or store.root) and shared "
                         f"models to SELFALIGN_CACHE (or store.cache). To fix: free space or fix the permissions there, "
                         f"or point those at a writable folder. Finished stages are kept, so the same command resumes.")
+
+
+_RUST_IO_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def as_os_error(err: BaseException, where: os.PathLike | str) -> OSError | None:
+    """Libraries written in Rust (safetensors, tokenizers) report a failed write as their own
+    exception, whose text ends in '(os error N)'. This is the OSError it stands for, naming
+    `where`, so a full disk while saving weights gets the same paragraph as any other write."""
+    found = _RUST_IO_ERROR.search(str(err))
+    if isinstance(err, OSError) or not found:
+        return None
+    number = int(found.group(1))
+    return OSError(number, os.strerror(number), str(where))

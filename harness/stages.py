@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 from omegaconf import OmegaConf
@@ -57,7 +58,7 @@ def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
     # the base folder (content-addressed for built models) keys M1 too: M1 is saved as weights on
     # top of the base's tokenizer, so a rebuilt base must never be paired with an older M1
     base = model_folder(cfg.model, cfg.store.cache, ctx.data, ctx.progress)
-    key = {"model": _plain(cfg.model), "base": base, "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
+    key = {"model": _plain(cfg.model), "base": _within_cache(base, cfg.store.cache), "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
            "eft": cfg.seed_sft.eft_examples if judge_data is EFT else 0, "seed": int(cfg.seed),
            "template": judge_data.template(ctx), "world": ctx.data.world_identity()}
     if judge_data is not EFT:
@@ -78,6 +79,13 @@ def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
 
     folder, info = cached_folder(cfg.store.cache, "seed_sft", key, build)
     return {**ctx.adopt_checkpoint("seed_sft", folder, info), "folder": str(folder)}
+
+
+def _within_cache(folder, cache_root) -> str:
+    """A built base by its place in the cache (its folder name is its content key), so a cache that is
+    copied or moved keeps serving its seed models; a base outside the cache stays as given."""
+    folder, root = Path(folder).expanduser().absolute(), Path(cache_root).expanduser().absolute()
+    return str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
 
 
 def sample(ctx, name: str, prompts: list[PromptRecord], params: SamplingParams) -> list[Sample]:

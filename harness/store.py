@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import StateError
+from .errors import StateError, as_os_error
 
 # Keys that change where or how a run is shown or logged, or how many processes train it, not what
 # it computes (a data-parallel run matches one process to float rounding: tests/test_distributed.py;
@@ -67,6 +67,15 @@ def follow_umask(path: str | os.PathLike) -> None:
     mask = os.umask(0)
     os.umask(mask)
     os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
+
+
+def follow_umask_tree(folder: Path) -> None:
+    """follow_umask for a finished folder and everything in it: libraries that write weights
+    (safetensors among them) make their files private too."""
+    follow_umask(folder)
+    for path in Path(folder).rglob("*"):
+        if not path.is_symlink():
+            follow_umask(path)
 
 
 def temp_dir_beside(parent: Path, name: str) -> Path:
@@ -154,7 +163,11 @@ class AtomicDir:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            os_error = as_os_error(exc, self.final)
+            if os_error is not None:
+                raise os_error from exc
             return False
+        follow_umask_tree(self.tmp)
         if self.final.exists():
             shutil.rmtree(self.final)
         os.replace(self.tmp, self.final)
