@@ -58,8 +58,8 @@ def seed_model(ctx, judge_data: SeedJudgeData = EFT) -> dict:
     # the base folder (content-addressed for built models) keys M1 too: M1 is saved as weights on
     # top of the base's tokenizer, so a rebuilt base must never be paired with an older M1
     base = model_folder(cfg.model, cfg.store.cache, ctx.data, ctx.progress)
-    key = {"model": _plain(cfg.model), "base": _within_cache(base, cfg.store.cache), "data": _plain(cfg.data), "seed_sft": _plain(cfg.seed_sft),
-           "eft": cfg.seed_sft.eft_examples if judge_data is EFT else 0, "seed": int(cfg.seed),
+    key = {"model": _plain(cfg.model), "base": _within_cache(base, cfg.store.cache), "data": _plain(cfg.data),
+           "seed_sft": _plain(cfg.seed_sft), "eft": cfg.seed_sft.eft_examples if judge_data is EFT else 0, "seed": int(cfg.seed),
            "template": judge_data.template(ctx), "world": ctx.data.world_identity()}
     if judge_data is not EFT:
         key["judge_data"] = judge_data.name
