@@ -49,7 +49,13 @@ def _run(args, runs, cache):
     return json.loads(next(runs.rglob("metrics.json")).read_text())
 
 
-@pytest.mark.parametrize("method", sorted(METHOD_ARGS))
+# Three methods that judge three ways (sampled rubric, pairwise tournament, SeRA's reviews) run in the
+# default suite; the rest run with the slow tests, which keeps the default suite inside its budget.
+DEFAULT_SUITE = {"self_rewarding", "self_judge", "sera"}
+
+
+@pytest.mark.parametrize("method", [m if m in DEFAULT_SUITE else pytest.param(m, marks=pytest.mark.slow)
+                                    for m in sorted(METHOD_ARGS)])
 def test_cache_off_cold_and_warm_give_identical_results(method, tmp_path, cache_dir):
     cache = tmp_path / "cache"  # the session's models without its judgments: the first cached run is cold
     shutil.copytree(cache_dir, cache, ignore=shutil.ignore_patterns(f"{JudgmentCache.FILE}*"))

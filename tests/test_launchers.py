@@ -52,8 +52,10 @@ def test_two_jobs_run_at_once_into_their_own_directories_and_one_leaderboard(tmp
     runs = tmp_path / "runs"
     warm = run_cli(["method=sft", *FAST], tmp_path / "warm", cache_dir)  # the tiny base, built once beforehand
     assert warm.returncode == 0, warm.stderr[-2000:]
-    # two jobs of equal work (each trains for seconds), so that running at once shows as overlap
-    proc = run_cli(["-m", "method=dpo", "seed=0,1", "hydra/launcher=local_parallel", "threads=1", *FAST], runs, cache_dir)
+    # two jobs of equal work, each training long enough (several seconds) that a second of start-up
+    # jitter between the pool's processes cannot hide their overlap
+    proc = run_cli(["-m", "method=dpo", "seed=0,1", "hydra/launcher=local_parallel", "threads=1", *FAST,
+                    "data.n_preference_pairs=512"], runs, cache_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     dirs = {json.loads(f.read_text())["seed"]: f.parent for f in runs.rglob("metrics.json")}
     assert set(dirs) == {0, 1} and dirs[0] != dirs[1]
