@@ -73,3 +73,22 @@ def test_every_number_but_wall_time_must_match():
     assert moved == ["self_rewarding.notes: committed 'pairs by iteration 57/68', produced 'pairs by iteration 57/67'"]
     assert module.differences(committed, module.rows(header + "sft,61.8,0,,204\n")) == [
         "self_rewarding: in the committed leaderboard, not produced"]
+
+
+def test_across_float_environments_the_shape_must_match_and_moved_values_are_listed():
+    reproduce = _reproduce()
+    header = "method,seeds,n_eval,win_rate,win_rate_ci,judge_acc,judge_acc_ci,config_hash\n"
+    committed = reproduce.rows(header + 'sft,1,200,37.0,"[31.0, 43.0]",,,aa\nself_rewarding,1,200,45.0,"[39.0, 51.0]",60.0,"[50.0, 70.0]",bb\n')
+    inside = reproduce.rows(header + 'sft,1,200,38.0,"[32.0, 44.0]",,,aa\nself_rewarding,1,200,50.5,"[44.5, 56.5]",69.0,"[59.0, 79.0]",bb\n')
+    assert reproduce.across_environments(committed, inside) == ([], [])
+    moved = reproduce.rows(header + 'sft,1,200,38.0,"[32.0, 44.0]",,,aa\nself_rewarding,1,200,30.0,"[24.0, 36.0]",60.0,"[50.0, 70.0]",bb\n')
+    shape, outside = reproduce.across_environments(committed, moved)
+    assert shape == [] and outside == ["self_rewarding.win_rate: produced '30.0', outside the committed 95% CI [39.0, 51.0]"]
+    reshaped = reproduce.rows(header + 'sft,1,100,38.0,"[32.0, 44.0]",,,aa\n')
+    shape, _ = reproduce.across_environments(committed, reshaped)
+    assert shape == ["self_rewarding: in the committed leaderboard, not produced", "sft.n_eval: committed '200', produced '100'"]
+
+
+def test_the_float_environment_names_torch_and_its_cpu_kernels():
+    env = _reproduce().float_environment()
+    assert set(env) == {"torch", "cpu_capability", "cpu"} and env["torch"] and env["cpu_capability"]
