@@ -51,8 +51,10 @@ def float_environment() -> dict:
     """What decides float rounding on CPU: torch's version, the SIMD kernels it dispatches to, the CPU."""
     import torch
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.machine()) if Path("/proc/cpuinfo").exists() else platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+             if line.startswith("model name")]
+    model = names[0] if names else platform.machine()
     return {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": model}
 
 
@@ -74,9 +76,13 @@ def rows(csv_text: str, skip: tuple[str, ...] = VOLATILE_COLUMNS) -> dict[str, d
     return out
 
 
+def missing_rows(expected: dict, got: dict) -> list[str]:
+    return ([f"{m}: in the committed leaderboard, not produced" for m in expected if m not in got]
+            + [f"{m}: produced, not in the committed leaderboard" for m in got if m not in expected])
+
+
 def differences(expected: dict, got: dict) -> list[str]:
-    out = [f"{m}: in the committed leaderboard, not produced" for m in expected if m not in got]
-    out += [f"{m}: produced, not in the committed leaderboard" for m in got if m not in expected]
+    out = missing_rows(expected, got)
     for m in expected.keys() & got.keys():
         out += [f"{m}.{k}: committed {expected[m][k]!r}, produced {got[m].get(k)!r}"
                 for k in expected[m] if expected[m][k] != got[m].get(k)]
@@ -85,9 +91,7 @@ def differences(expected: dict, got: dict) -> list[str]:
 
 def across_environments(expected: dict, got: dict) -> tuple[list[str], list[str]]:
     """(shape differences, which fail; values outside their committed CI, which are reported)."""
-    shape = [f"{m}: in the committed leaderboard, not produced" for m in expected if m not in got]
-    shape += [f"{m}: produced, not in the committed leaderboard" for m in got if m not in expected]
-    moved = []
+    shape, moved = missing_rows(expected, got), []
     for m in expected.keys() & got.keys():
         want, have = expected[m], got[m]
         shape += [f"{m}.{k}: committed {want[k]!r}, produced {have.get(k)!r}" for k in SHAPE_COLUMNS if want.get(k) != have.get(k)]
