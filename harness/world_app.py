@@ -13,6 +13,7 @@ in a run directory under <store.root>/world/, so a re-run only prints.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -61,6 +62,8 @@ def run(args) -> dict:
               f"Regenerate: `{command.strip()}`\n")
         atomic_write_text(run_dir / "diagnostics.md", md)
     print("\n" + md, flush=True)
+    if args.json:  # for scripts comparing worlds (scripts/world_probes.py)
+        atomic_write_text(Path(args.json), json.dumps(result, indent=1))
     if args.out:
         atomic_write_text(Path(args.out), md)
         record([Path(args.out)], command.strip())
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prompts", type=int, default=200, help="evaluation and training problems scored (default 200)")
     parser.add_argument("--k", type=int, default=4, help="samples per evaluation problem for pass@k and best-of-k (default 4)")
     parser.add_argument("--out", default=None, help="also write the table to this Markdown file")
+    parser.add_argument("--json", default=None, help="also write the numbers as JSON to this file")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the selfalign config")
     args = parser.parse_args(argv)
     setup_logging()

@@ -5,6 +5,9 @@ table, the rule's pick and the command that regenerates it.
 
     python scripts/recipe_calibration.py                # seeds 0-4, runs under runs/calibration
     python scripts/recipe_calibration.py --report-only  # re-render from stored runs
+    python scripts/recipe_calibration.py --seeds 0 1 2 --out /tmp/controls.md 'data.world.families=[alpha,second]'
+
+Trailing Hydra overrides (a candidate world or model) apply to every run, the seed model included.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def shipped_knobs() -> dict:
 def pick(results: dict) -> str | None:
     """The rule: the negative control must pass (a loop in which a random judge helps cannot tell judges apart);
     among those arms, the largest oracle gain, and the cheapest arm whose gain CI reaches that gain ties with it."""
-    passing = [label for label, _ in ARMS if results[label]["negative"]]
+    passing = [label for label in results if results[label]["negative"]]  # in ARMS order, cheapest first
     if not passing:
         return None
     best = max(passing, key=lambda label: results[label]["gain"]["mean"])
@@ -83,18 +86,23 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs/calibration"))
     parser.add_argument("--out", type=Path, default=Path("results/controls.md"))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--arms", type=int, default=len(ARMS), help="run the first N arms only (cheapest first)")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides applied to every run (e.g. a candidate world)")
     args = parser.parse_args()
+    if not 1 <= args.arms <= len(ARMS):
+        parser.error(f"--arms {args.arms}: expected 1 to {len(ARMS)} (the arms are listed cheapest first in ARMS)")
+    arms = ARMS[:args.arms]
     seeds = f"seed={','.join(map(str, args.seeds))}"
     if not args.report_only:
-        run_sweep("sft", ["method=sft", seeds], args.runs)
-        for label, knobs in ARMS:
+        run_sweep("sft", ["method=sft", seeds, *args.overrides], args.runs)
+        for label, knobs in arms:
             run_sweep(label, ["method=online_dpo", "method.external_judge=oracle,random", seeds,
-                              *(f"method.{k}={v}" for k, v in knobs.items())], args.runs)
+                              *(f"method.{k}={v}" for k, v in knobs.items()), *args.overrides], args.runs)
     sft = runs_of(args.runs, "sft")
     lines = ["| recipe (online DPO) | oracle win rate % | oracle gain (paired) | random-judge win rate % | random gain (paired) "
              "| positive control | negative control | wall s (oracle) |", "|" + "---|" * 8]
     results, sft_wr = {}, None
-    for label, _ in ARMS:
+    for label, _ in arms:
         summary = summarise(load_runs(sft + runs_of(args.runs, label)))
         verdict = controls(summary)
         oracle, rnd, sft_wr = summary["online_dpo"], summary["online_dpo[random]"], summary["sft"]["win_rate"]
@@ -106,16 +114,27 @@ def main() -> None:
     shipped_label = next((label for label, knobs in ARMS if knobs == shipped), None)
     note = (f"sft: {_fmt(sft_wr)}. The rule picks **{chosen}**" if chosen else
             f"sft: {_fmt(sft_wr)}. No arm passes the negative control, so the rule picks none")
-    note += (f"; the shipped default ({shipped_label or shipped}) "
-             + ("is that arm." if shipped_label == chosen else "is NOT that arm: change the defaults in harness/training/daa_config.py and methods/self_rewarding.py."))
+    if chosen:  # with no pick there is nothing to hold the shipped default against
+        note += (f"; the shipped default ({shipped_label or shipped}) "
+                 + ("is that arm." if shipped_label == chosen else "is NOT that arm: change the defaults in harness/training/daa_config.py and methods/self_rewarding.py."))
+    else:
+        note += "."
     if chosen and not any(results[label]["negative"] and results[label]["gain"]["mean"] >= POSITIVE_MARGIN for label in results):
         note += (f" No arm that passes the negative control reaches the positive control's +{POSITIVE_MARGIN:g}-point "
                  "margin on these seeds.")
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python scripts/recipe_calibration.py" + (" --report-only" if args.report_only else "")
-    args.out.write_text(HEADER.format(seeds=", ".join(map(str, args.seeds))) + text + "\n" + note + "\n\nRegenerate: `"
-                        + command + "` (about 7 minutes on 2 CPU cores once the seed models are cached).\n")
+    # the command that measures these numbers from scratch (--report-only re-renders them)
+    command = " ".join(["python scripts/recipe_calibration.py",
+                        *(["--seeds", *map(str, args.seeds)] if args.seeds != list(SEEDS) else []),
+                        *(["--arms", str(args.arms)] if args.arms != len(ARMS) else []),
+                        *(["--runs", str(args.runs)] if args.runs != parser.get_default("runs") else []),
+                        *(["--out", str(args.out)] if args.out != parser.get_default("out") else []),
+                        *(f"'{o}'" for o in args.overrides)])
+    scope = f"Every run here adds the overrides `{' '.join(args.overrides)}`.\n\n" if args.overrides else ""
+    args.out.write_text(HEADER.format(seeds=", ".join(map(str, args.seeds))) + scope + text + "\n" + note + "\n\nRegenerate: `"
+                        + command + "`" + (" (about 7 minutes on 2 CPU cores once the seed models are cached)" if command.endswith("calibration.py") else "")
+                        + ".\n")
     record([args.out], command)
     print(text + "\n" + note)
 

@@ -27,7 +27,7 @@ from harness.world import (
     rubric_for,
     strip_filler,
 )
-from harness.world.families import _WRAPS, passed_in_order
+from harness.world.families import _WRAPS, DEFAULT_FAMILIES, passed_in_order
 from world_cases import (
     DIGIT_FAMILIES,
     LETTER_FAMILIES,
@@ -40,10 +40,12 @@ from world_cases import (
 
 # -- families and their five checks ----------------------------------------------------------
 
-def test_five_families_and_five_checks():
-    assert FAMILY_NAMES == ("sort", "descend", "unique", "alpha", "second")
-    assert LETTER_FAMILIES == ("alpha",) and DIGIT_FAMILIES == ("sort", "descend", "unique", "second")
-    assert SINGLE_FAMILIES == ("second",)
+def test_seven_families_five_by_default_and_five_checks():
+    assert FAMILY_NAMES == ("sort", "descend", "unique", "alpha", "second", "repeat", "missing")
+    assert DEFAULT_FAMILIES == ("sort", "descend", "unique", "alpha", "second")  # what results/ measured
+    assert LETTER_FAMILIES == ("alpha",)
+    assert DIGIT_FAMILIES == ("sort", "descend", "unique", "second", "repeat", "missing")
+    assert SINGLE_FAMILIES == ("second", "repeat", "missing")
     assert CHECKS == ("reply", "form", "size", "items", "exact")
     assert all(get_family(name) is FAMILIES[name] for name in FAMILY_NAMES)
     with pytest.raises(ConfigError, match="alpha"):
@@ -117,6 +119,21 @@ HAND_CASES = [
         ("The answer is 5", {"reply", "size", "items"}, 1),
         ("no 3", {"reply", "size"}, 1),
         ("five", {"reply"}, 1),
+        ("", set(), 0),
+    ]),
+    ("repeat", {"digits": [4, 9, 1, 9, 6]}, "9", [
+        ("9", ALL, 5),
+        ("4", {"reply", "form", "size"}, 3),  # a digit that occurs once
+        ("9 9", {"reply"}, 1),
+        ("The answer is 9", {"reply", "size", "items"}, 1),
+        ("", set(), 0),
+    ]),
+    ("missing", {"digits": [3, 8, 1, 5, 0, 9, 2, 7, 4]}, "6", [
+        ("6", ALL, 5),
+        ("6.", ALL, 5),
+        ("8", {"reply", "form", "size"}, 3),  # a digit that is there
+        ("16", {"reply"}, 1),
+        ("no idea", {"reply"}, 1),
         ("", set(), 0),
     ]),
 ]
@@ -246,6 +263,11 @@ def test_payloads_are_random_and_never_already_the_answer():
         assert len(set(t.payload["digits"])) < len(t.payload["digits"])  # a repeat to drop
     for t in tasks_of("second", 200):
         assert len(set(t.payload["digits"])) == len(t.payload["digits"])  # one runner-up
+    for t in tasks_of("repeat", 200):
+        counts = sorted(t.payload["digits"].count(d) for d in set(t.payload["digits"]))
+        assert counts[-1] == 2 and counts[:-1] == [1] * (len(counts) - 1)  # exactly one digit twice
+    for t in tasks_of("missing", 200):
+        assert len(set(t.payload["digits"])) == 9 == len(t.payload["digits"])  # one digit of ten left out
 
 
 def test_filler_is_stripped_exactly():

@@ -10,6 +10,7 @@ import pytest
 
 from harness.errors import ConfigError, DataError
 from harness.records import PromptRecord
+from harness.world.families import DEFAULT_FAMILIES
 from harness.world import (
     FAMILY_NAMES,
     WorldConfig,
@@ -124,7 +125,8 @@ def test_config_errors():
                 {"families": "sort"}, {"seed": True}):
         with pytest.raises(ConfigError):
             WorldConfig(**bad)
-    assert WorldConfig(families=[]).family_names == list(FAMILY_NAMES)  # [] = every family, as in the config
+    assert WorldConfig(families=[]).family_names == list(DEFAULT_FAMILIES)  # [] = the default five
+    assert set(DEFAULT_FAMILIES) < set(FAMILY_NAMES)  # the other families are opt-in
     with pytest.raises(ConfigError, match="descend"):  # the message lists the valid names
         WorldConfig(families=["sort", "divide"])
     for gone in ("add", "subtract", "reverse", "upper"):  # families of the old world

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from harness.errors import ConfigError
 
-from .families import FAMILY_NAMES
+from .families import DEFAULT_FAMILIES, FAMILY_NAMES
 
 
 def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> None:
@@ -21,7 +21,7 @@ def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> 
 
 @dataclass
 class WorldConfig:
-    families: list = field(default_factory=list)  # task families the data draws from; [] = all (families.py)
+    families: list = field(default_factory=list)  # task families the data draws from; [] = DEFAULT_FAMILIES (families.py)
     verbosity: float = 0.0  # chance a generated good response carries 1-2 filler sentences the oracle ignores
     label_noise: float = 0.0  # chance an offline preference pair's chosen and rejected are swapped, in [0, 0.5]
     reference_accuracy: float = 0.5  # chance an evaluation reference output is exactly right
@@ -33,7 +33,7 @@ class WorldConfig:
 
     @property
     def family_names(self) -> list[str]:
-        return self.families or list(FAMILY_NAMES)
+        return self.families or list(DEFAULT_FAMILIES)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -43,7 +43,7 @@ class WorldConfig:
         if isinstance(names, str) or not isinstance(names, (list, tuple)):
             raise ConfigError(
                 f"Invalid config value data.world.families={names!r}: expected a list of family names "
-                f"({', '.join(FAMILY_NAMES)}), or [] for all of them. To fix: pass e.g. data.world.families=[sort,alpha]."
+                f"({', '.join(FAMILY_NAMES)}), or [] for the default {list(DEFAULT_FAMILIES)}. To fix: pass e.g. data.world.families=[sort,alpha]."
             )
         unknown = [n for n in names if n not in FAMILY_NAMES]
         if unknown:

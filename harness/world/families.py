@@ -223,10 +223,53 @@ class SecondFamily(_DigitList):
         return str(rng.choice((ordered[-1], ordered[-3], ordered[0], payload["digits"][-1])))
 
 
+class RepeatFamily(_DigitList):
+    """Find the one digit that occurs twice. Checking an answer is one lookup (does this digit
+    occur twice?); finding it means comparing every digit with every other."""
+
+    name = "repeat"
+    form = r"\d"
+    templates = ("Which digit occurs twice in {digits}?", "Name the repeated digit: {digits}",
+                 "One digit of {digits} appears two times. Which one?")
+
+    def sample_payload(self, rng):
+        digits = rng.sample(range(10), rng.randint(4, 7))
+        digits.insert(rng.randrange(len(digits) + 1), rng.choice(digits))
+        return {"digits": digits}
+
+    def answer(self, payload):
+        return [str(next(d for d in payload["digits"] if payload["digits"].count(d) == 2))]
+
+    def confusion(self, payload, rng):
+        return str(rng.choice([d for d in payload["digits"] if payload["digits"].count(d) == 1]))
+
+
+class MissingFamily(_DigitList):
+    """Name the digit 0-9 that nine shuffled digits leave out. Checking an answer is one lookup
+    (is it absent from the list?); finding it means ruling out the other nine."""
+
+    name = "missing"
+    form = r"\d"
+    templates = ("Which digit from 0 to 9 is missing from {digits}?", "Name the digit absent from {digits}",
+                 "{digits} holds every digit but one. Which is left out?")
+
+    def sample_payload(self, rng):
+        return {"digits": rng.sample(range(10), 9)}
+
+    def answer(self, payload):
+        return [str(next(d for d in range(10) if d not in payload["digits"]))]
+
+    def confusion(self, payload, rng):
+        return str(rng.choice(payload["digits"]))
+
+
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (SortFamily(), DescendFamily(), UniqueFamily(), AlphaFamily(), SecondFamily())
+    f.name: f for f in (SortFamily(), DescendFamily(), UniqueFamily(), AlphaFamily(), SecondFamily(),
+                        RepeatFamily(), MissingFamily())
 }
 FAMILY_NAMES: tuple[str, ...] = tuple(FAMILIES)
+# The world when data.world.families is []: the families every committed result was measured on.
+DEFAULT_FAMILIES: tuple[str, ...] = ("sort", "descend", "unique", "alpha", "second")
 
 
 def get_family(name: str) -> Family:
