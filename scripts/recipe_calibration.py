@@ -133,7 +133,8 @@ def main() -> None:
                         *(f"'{o}'" for o in args.overrides)])
     scope = f"Every run here adds the overrides `{' '.join(args.overrides)}`.\n\n" if args.overrides else ""
     args.out.write_text(HEADER.format(seeds=", ".join(map(str, args.seeds))) + scope + text + "\n" + note + "\n\nRegenerate: `"
-                        + command + "`" + (" (about 7 minutes on 2 CPU cores once the seed models are cached)" if command.endswith("calibration.py") else "")
+                        + command + "`" + (" (about 7 minutes on 2 CPU cores once the seed models are cached)"
+                                           if command == "python scripts/recipe_calibration.py" else "")
                         + ".\n")
     record([args.out], command)
     print(text + "\n" + note)
