@@ -5,6 +5,9 @@ the dose-response and the other plots with their CSVs, the papers' claims, the a
 
     python scripts/comparison.py                      # seeds 0-4, runs under runs/comparison
     python scripts/comparison.py --seeds 0 --report-only --runs runs/comparison
+    python scripts/comparison.py --seeds 0 1 2 --out /tmp/report 'data.world.families=[alpha,second]'
+
+Trailing Hydra overrides (a candidate world or model) apply to every run of every sweep.
 
 The report reads only stored run directories, so --report-only re-renders it for free.
 """
@@ -74,11 +77,12 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs/comparison"), help="store.root of every run")
     parser.add_argument("--out", type=Path, default=Path("results/report"))
     parser.add_argument("--report-only", action="store_true", help="only re-render the report from stored runs")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides applied to every run (e.g. a candidate world)")
     args = parser.parse_args()
     seeds = ",".join(map(str, args.seeds))
     if not args.report_only:
         for name, overrides in sweeps(seeds).items():
-            run_sweep(name, overrides, args.runs)
+            run_sweep(name, [*overrides, *args.overrides], args.runs)
     # each sweep's wall time as its last full invocation measured it (a resumed sweep's is shorter)
     walls = {name: float(f.read_text()) for name in sweeps(seeds)
              for f in [args.runs / "sweeps" / name / "wall_s.txt"] if f.exists()}
@@ -86,9 +90,13 @@ def main() -> None:
     run_dirs = listed_runs(args.runs, [n for n in names if not n.startswith("claim_")])
     ablation_dirs = listed_runs(args.runs, [n for n in names if n.startswith("claim_")])
     command = "python scripts/comparison.py --seeds " + " ".join(map(str, args.seeds))
+    if args.runs != parser.get_default("runs"):
+        command += f" --runs {args.runs}"
     if args.out != parser.get_default("out"):
         command += f" --out {args.out}"
-    result = build(run_dirs, args.out, command, ablation_dirs, title="The embedded comparison", walls=walls)
+    command += "".join(f" '{o}'" for o in args.overrides)
+    title = "The embedded comparison" + (f" under {' '.join(args.overrides)}" if args.overrides else "")
+    result = build(run_dirs, args.out, command, ablation_dirs, title=title, walls=walls)
     print(result["markdown"])
     print(f"Report written to {args.out} in {result['seconds']:.1f} s")
 
