@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hydra.experimental.callback import Callback
 
-from .stats import mean_ci_across_seeds
+from .stats import PERCENT_RANGE, mean_ci_across_seeds
 
 COLUMNS = ["method", "model", "seeds", "decoding", "win_rate", "win_rate_ci", "n_eval", "lc_win_rate", "greedy_win_rate",
            "judge_acc", "judge_acc_ci", "n_judge", "judge_order_consistency", "mean_len_tokens", "len_by_iteration",
@@ -78,7 +78,7 @@ def method_label(method: str, label: str, config_hash: str = "") -> str:
 def _combine(values: list[float], single_ci: list | None):
     if len(values) == 1:
         return values[0], single_ci
-    est = mean_ci_across_seeds(values)
+    est = mean_ci_across_seeds(values, bounds=PERCENT_RANGE)  # both callers combine percentages
     return est.value, [est.ci_low, est.ci_high]
 
 

@@ -117,11 +117,17 @@ def estimate(
     return Estimate(value=mean, se=se, ci_low=low, ci_high=high, n=int(arr.size))
 
 
-def mean_ci_across_seeds(values: Iterable[float], alpha: float = 0.05) -> Estimate:
+PERCENT_RANGE = (0.0, 100.0)  # the range of a win rate or an accuracy in percent
+
+
+def mean_ci_across_seeds(values: Iterable[float], alpha: float = 0.05,
+                         bounds: tuple[float, float] | None = None) -> Estimate:
     """Mean of per-seed numbers with a Student-t interval: mean ± t_{1-alpha/2, n-1} * se.
 
     With a single seed there is no spread to measure: se is 0 and the interval collapses to the
-    mean.
+    mean. `bounds` is the quantity's range (PERCENT_RANGE for a rate): with few seeds the t-interval
+    can reach past it (an accuracy CI of [94, 102]), and cutting it there loses no coverage, since
+    the true value cannot lie outside.
     """
     arr = _as_array(values)
     _check_alpha(alpha)
@@ -130,7 +136,10 @@ def mean_ci_across_seeds(values: Iterable[float], alpha: float = 0.05) -> Estima
     if n < 2:
         return Estimate(value=mean, se=0.0, ci_low=mean, ci_high=mean, n=n)
     t = float(_sps.t.ppf(1.0 - alpha / 2.0, df=n - 1))
-    return Estimate(value=mean, se=se, ci_low=mean - t * se, ci_high=mean + t * se, n=n)
+    low, high = mean - t * se, mean + t * se
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Estimate(value=mean, se=se, ci_low=low, ci_high=high, n=n)
 
 
 def cluster_bootstrap_ci(groups: Iterable[Iterable[float]], n_boot: int = 2000, alpha: float = 0.05,

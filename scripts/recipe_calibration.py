@@ -144,8 +144,8 @@ HEADER = """# The controls and the tiny-scale recipe
 
 The online loop shared by `online_dpo`, `self_rewarding` and `meta_rewarding` (its DAA block) gets
 its loss and budget by one rule, applied to the controls only and never to a method's result: the
-random judge must not help (its win rate within sft's CI), and among the recipes where it does not,
-the one whose oracle judge gains most, the cheapest among ties (an arm ties when its gain CI reaches
+random judge must not move the policy beyond noise (its paired gain's CI contains 0), and among the recipes
+that pass, the one whose oracle judge gains most, the cheapest among ties (an arm ties when its gain CI reaches
 the best gain). The recipe is then used unchanged by every method that shares the loop. Seeds
 {seeds}, 200 held-out problems per seed, oracle annotator; mean [95% t-CI across seeds]; gains are
 paired per prompt against sft.

@@ -22,14 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness.evaluation.world_diagnostics import TARGETS  # noqa: E402
 from harness.results_provenance import record  # noqa: E402
+from harness.world.families import FAMILY_NAMES  # noqa: E402
 from harness.stats import mean_ci_across_seeds  # noqa: E402
 
-# (label, families): [] is the default world.
+# (label, families): [] is the default world (DEFAULT_FAMILIES), the mix these probes chose.
 CANDIDATES = [
-    ("default: sort, descend, unique, alpha, second", []),
-    ("all seven", ["sort", "descend", "unique", "alpha", "second", "repeat", "missing"]),
+    ("the earlier default: sort, descend, unique, alpha, second", ["sort", "descend", "unique", "alpha", "second"]),
+    ("all seven", list(FAMILY_NAMES)),
     ("sort, alpha and the three one-symbol families", ["sort", "alpha", "second", "repeat", "missing"]),
-    ("alpha and the three one-symbol families", ["alpha", "second", "repeat", "missing"]),
+    ("default: alpha and the three one-symbol families", []),
 ]
 COLUMNS = [("greedy_em_eval", "greedy EM"), ("pass1", "pass@1"), ("pass_gap", "pass@k − pass@1"),
            ("train_eval_gap", "|train − eval|"), ("judge_pair_accuracy", "judge pair acc"),
@@ -80,7 +81,9 @@ def main() -> None:
              "|" + "---|" * (len(COLUMNS) + 3)]
     for label, families in CANDIDATES:
         lines.append(row(label, [probe(families, seed, args.prompts, args.runs) for seed in args.seeds]))
-    command = f"python scripts/world_probes.py --seeds {' '.join(map(str, args.seeds))} --prompts {args.prompts}"
+    command = " ".join(["python scripts/world_probes.py --seeds", *map(str, args.seeds), "--prompts", str(args.prompts),
+                        *(["--runs", str(args.runs)] if args.runs != parser.get_default("runs") else []),
+                        *(["--out", str(args.out)] if args.out != parser.get_default("out") else [])])
     text = (f"# Candidate worlds for the tiny model\n\nM1's diagnostics (`selfalign-world`) on {args.prompts} held-out "
             f"and {args.prompts} training problems per seed, k = 4 samples at the methods' temperature, judged by M1's own "
             f"rubric. Each cell: the value at one seed, or mean [95% t-CI across seeds] (per-seed values); percentage points. Targets: {targets}; "

@@ -45,11 +45,22 @@ def test_positive_control_needs_sft_and_the_oracle():
     assert "positive" not in cmp.controls({"sft": SFT, "online_dpo": entry(p=1.0)})  # no paired gain
 
 
-@pytest.mark.parametrize("mean, passes", [(44.0, True), (40.0, True), (48.0, True), (39.9, False), (52.0, False)])
-def test_negative_control_random(mean, passes):
-    rnd = entry(win=mean, win_ci=(mean - 10, mean + 10), gain=mean - 44.0)
+@pytest.mark.parametrize("gain, gain_ci, passes, inside", [
+    (0.0, (-2.0, 2.0), True, True),
+    (-6.0, (-12.0, 0.0), True, False),  # a CI that touches 0: no effect detected, though the mean is outside sft's CI
+    (-6.0, (-12.0, -0.1), False, False),  # a random judge that hurts moves the policy too
+    (8.0, (3.0, 13.0), False, False),     # one that helps means the loop learns without a judge
+    (3.0, (-1.0, 7.0), True, True),
+])
+def test_negative_control_random_is_paired(gain, gain_ci, passes, inside):
+    rnd = entry(win=44.0 + gain, win_ci=(30.0, 60.0), gain=gain, gain_ci=gain_ci)
     v = cmp.controls({"sft": SFT, "online_dpo[random]": rnd})["negative_random"]
-    assert v == {"win_rate": mean, "pass": passes}
+    assert v == {"win_rate": 44.0 + gain, "gain": gain, "gain_ci": list(gain_ci), "pass": passes,
+                 "mean_within_sft_ci": inside}
+
+
+def test_negative_control_needs_the_paired_gain():
+    assert "negative_random" not in cmp.controls({"sft": SFT, "online_dpo[random]": entry(win=44.0)})
 
 
 def test_negative_control_adversarial():

@@ -74,7 +74,8 @@ def test_report_json_summary_and_controls(report):
                       "online_dpo[noisy_oracle p=0.7]", "self_judge"}
     assert s["online_dpo[random]"]["vs_sft"]["gain"]["mean"] == pytest.approx(0.0)
     assert v["positive"]["pass"] is True and v["positive"]["cis_disjoint"] is True
-    assert v["negative_random"] == {"win_rate": pytest.approx(41.0), "pass": True}
+    assert v["negative_random"] == {"win_rate": pytest.approx(41.0), "gain": pytest.approx(0.0),
+                                    "gain_ci": pytest.approx([0.0, 0.0]), "pass": True, "mean_within_sft_ci": True}
     assert v["negative_adversarial"]["pass"] is True and v["negative_adversarial"]["p"] == 0.0
     assert v["monotone_within_cis"] is True
     assert s["self_judge"]["realised_accuracy"]["mean"] == pytest.approx(60.0)
@@ -113,7 +114,8 @@ def test_report_markdown(report):
     assert arms == ["sft", "online_dpo", "self_judge", "online_dpo[noisy_oracle p=0.7]", "online_dpo[noisy_oracle p=0]",
                     "online_dpo[random]"]
     assert "- positive control (oracle beats sft by >= 10 points, CIs disjoint): PASS" in text
-    assert "- negative control (random judge within sft's CI): PASS (win rate 41.0)" in text
+    assert ("- negative control (random judge's paired gain CI contains 0): PASS (gain 0.0 [0.0, 0.0]; win rate 41.0, "
+            "inside sft's CI)") in text
     assert "- negative control (a judge with p = 0 loses: gain CI below 0): PASS" in text
     assert "- dose-response monotone within CIs (p >= 0.5): yes" in text
     assert "| 0.7 | online_dpo[noisy_oracle p=0.7] | 16.7 [16.7, 16.7] | 3 | 70.0 |" in lines  # realised accuracy last
@@ -132,7 +134,7 @@ def test_report_shows_failing_controls(tmp_path):
                              method_cfg={"name": "online_dpo", "external_judge": "random", "judge_accuracy": 1.0}))
     text = build(dirs, tmp_path / "out", "cmd")["markdown"]
     assert "positive control (oracle beats sft by >= 10 points, CIs disjoint): FAIL" in text
-    assert "negative control (random judge within sft's CI): FAIL (win rate 60.0)" in text
+    assert "negative control (random judge's paired gain CI contains 0): FAIL (gain " in text
     assert "Wall time" not in text
     assert (tmp_path / "out" / "dose-response.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

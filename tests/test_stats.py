@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.stats import Estimate, bootstrap_ci, estimate, mean_ci_across_seeds, mean_se, wilson_ci
+from harness.stats import PERCENT_RANGE, Estimate, bootstrap_ci, estimate, mean_ci_across_seeds, mean_se, wilson_ci
 
 Z95 = 1.959963984540054  # standard normal 0.975 quantile
 T95_DF2 = 4.302652729911275  # Student t 0.975 quantile, 2 degrees of freedom
@@ -115,6 +115,16 @@ def test_t_ci_of_1_2_3():
     assert est.ci_low == pytest.approx(2.0 - T95_DF2 * se, abs=1e-9)
     assert est.ci_high == pytest.approx(2.0 + T95_DF2 * se, abs=1e-9)
     assert est.n == 3
+
+
+def test_t_ci_is_cut_to_the_quantitys_range():
+    values = [100.0, 100.0, 88.0]  # an accuracy near its ceiling, three seeds
+    free = mean_ci_across_seeds(values)
+    cut = mean_ci_across_seeds(values, bounds=PERCENT_RANGE)
+    assert free.ci_high > 100.0 and cut.ci_high == 100.0  # the t-interval overshoots; the cut one stops at 100
+    assert cut.ci_low == pytest.approx(free.ci_low) and cut.value == free.value and cut.se == free.se
+    low = mean_ci_across_seeds([0.0, 0.0, 9.0], bounds=PERCENT_RANGE)
+    assert low.ci_low == 0.0 and low.ci_high == pytest.approx(mean_ci_across_seeds([0.0, 0.0, 9.0]).ci_high)
 
 
 def test_t_ci_single_seed_collapses():

@@ -125,7 +125,8 @@ def test_config_errors():
                 {"families": "sort"}, {"seed": True}):
         with pytest.raises(ConfigError):
             WorldConfig(**bad)
-    assert WorldConfig(families=[]).family_names == list(DEFAULT_FAMILIES)  # [] = the default five
+    assert WorldConfig().families == list(DEFAULT_FAMILIES)  # the default is written out (run identity shows it)
+    assert WorldConfig(families=[]).family_names == list(DEFAULT_FAMILIES)  # [] means the default too
     assert set(DEFAULT_FAMILIES) < set(FAMILY_NAMES)  # the other families are opt-in
     with pytest.raises(ConfigError, match="descend"):  # the message lists the valid names
         WorldConfig(families=["sort", "divide"])

@@ -66,8 +66,12 @@ def test_reviews_never_restate_the_answer_and_end_in_a_parseable_score(name):
             assert re.findall(r"\d", text) == [str(points)]
 
 
-def test_eft_covers_every_score_and_reviews_match_rubric():
-    cfg = WorldConfig(seed=5)
+# The rarest score's minimum share of the EFT reviews. In the default world most answers are one
+# symbol, and a wrong one symbol has the right size, so "size no" (score 2) is rare there (about
+# 3%); the list-answer families give every score at least 5%.
+@pytest.mark.parametrize("families, rarest", [([], 0.02), (["sort", "descend", "unique", "alpha", "second"], 0.05)])
+def test_eft_covers_every_score_and_reviews_match_rubric(families, rarest):
+    cfg = WorldConfig(seed=5, families=families)
     cases = eft_cases(cfg, 1200)
     scores, padded = [], []
     for task, response, text in cases:
@@ -81,13 +85,13 @@ def test_eft_covers_every_score_and_reviews_match_rubric():
         padded.append(strip_filler(response) != response)
     # at ift_wrap_rate (0.4), like the IFT data, on top of the few form-breaking perturbations
     # that happen to use the same wrap; without it: the same problems and responses, unwrapped
-    clean = eft_cases(WorldConfig(seed=5, ift_wrap_rate=0.0), 1200)
+    clean = eft_cases(WorldConfig(seed=5, families=families, ift_wrap_rate=0.0), 1200)
     assert [t for t, _, _ in clean] == [t for t, _, _ in cases]
     assert all(r == c or r == IFT_WRAP.format(c) for (_, r, _), (_, c, _) in zip(cases, clean))
     added = sum(r != c for (_, r, _), (_, c, _) in zip(cases, clean))
     assert 0.3 < added / len(cases) < 0.5
     assert set(scores) == {0, 1, 2, 3, 4, 5}
-    assert all(scores.count(k) > 0.05 * len(scores) for k in range(6))
+    assert all(scores.count(k) > rarest * len(scores) for k in range(6))
     assert sum(k >= 3 for k in scores) > 0.6 * len(scores)  # weighted to near misses (EFT_TARGETS)
     for k in range(6):  # filler at the same rate at every score: no length signal in judge data
         rate = sum(p for p, s in zip(padded, scores) if s == k) / scores.count(k)

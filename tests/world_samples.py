@@ -8,8 +8,10 @@ import random
 from harness.records import Sample
 from harness.world import WorldConfig, get_family, make_prompts, oracle_quality, task_from_prompt
 
-EVAL = make_prompts(WorldConfig(), "eval", 10)  # families cycle: sort descend unique alpha second, twice
-TRAIN = make_prompts(WorldConfig(), "train", 5)  # one of each family
+# five families named here, not the default four: the hand-made tables below cover list answers too
+WORLD = WorldConfig(families=["sort", "descend", "unique", "alpha", "second"])
+EVAL = make_prompts(WORLD, "eval", 10)  # families cycle: sort descend unique alpha second, twice
+TRAIN = make_prompts(WORLD, "train", 5)  # one of each family
 BY_ID = {p.id: p for p in EVAL + TRAIN}
 
 

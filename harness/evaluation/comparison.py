@@ -3,7 +3,8 @@ and the controls that say whether the comparison can be believed (METHODS.md §8
 
 - positive control: online DPO with the oracle judge beats `sft` by >= 10 win-rate points, CIs
   across seeds disjoint;
-- negative control: the random judge stays within `sft`'s CI, and a judge with p < 0.5 loses;
+- negative control: the random judge does not move the policy beyond noise (its paired gain over
+  `sft` has a CI that contains 0), and a judge with p < 0.5 loses;
 - dose-response: the gain over `sft` bought by a judge of accuracy p (the noisy oracle), with each
   self-judging method placed on it at the realised accuracy of its own training pairs.
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..stats import PERCENT_RANGE
 from .stored_runs import est as _est, load_runs, paired_vs, per_prompt_wins, read_config as _read_config  # noqa: F401 (the report's API)
 
 POSITIVE_MARGIN = 10.0  # win-rate points the oracle judge must add over sft
@@ -68,11 +70,11 @@ def summarise(runs: list[dict]) -> dict:
         judge = [m["summary"]["judge"]["accuracy"] for m in ms if m["summary"].get("judge")]
         out[name] = {
             "method": ms[0]["method"], "seeds": [m["seed"] for m in ms],
-            "win_rate": _est([m["summary"]["win_rate"] for m in ms], ms[0]["summary"].get("win_rate_ci")),
+            "win_rate": _est([m["summary"]["win_rate"] for m in ms], ms[0]["summary"].get("win_rate_ci"), PERCENT_RANGE),
             "n_eval": ms[0]["summary"].get("n"),
             "vs_sft": None if name == "sft" else paired_vs(ms, base),
-            "realised_accuracy": _est(accs) if accs else None,
-            "judge_accuracy": _est(judge) if judge else None,
+            "realised_accuracy": _est(accs, bounds=PERCENT_RANGE) if accs else None,
+            "judge_accuracy": _est(judge, bounds=PERCENT_RANGE) if judge else None,
             "decoding": ms[0]["summary"].get("decoding", "greedy"),
             "tokens_generated": float(np.mean([m["cost"].get("tokens_generated", 0) for m in ms])),
             "judge_calls": float(np.mean([m["cost"].get("judge_calls", 0) for m in ms])),
@@ -99,9 +101,14 @@ def controls(summary: dict) -> dict:
         gain = oracle["vs_sft"]["gain"]["mean"]
         disjoint = oracle["win_rate"]["ci"][0] > sft["win_rate"]["ci"][1]
         verdict["positive"] = {"gain": gain, "cis_disjoint": disjoint, "pass": gain >= POSITIVE_MARGIN and disjoint}
-    if sft and rnd:
-        low, high = sft["win_rate"]["ci"]
-        verdict["negative_random"] = {"win_rate": rnd["win_rate"]["mean"], "pass": low <= rnd["win_rate"]["mean"] <= high}
+    if sft and rnd and rnd["vs_sft"]:
+        # Paired, not "the random arm's mean inside sft's CI": sft's seeds agree to about a point, so a
+        # harmless random judge, whose seeds scatter more, would fail that on noise alone.
+        low, high = rnd["vs_sft"]["gain"]["ci"]
+        low_sft, high_sft = sft["win_rate"]["ci"]
+        verdict["negative_random"] = {"win_rate": rnd["win_rate"]["mean"], "gain": rnd["vs_sft"]["gain"]["mean"],
+                                      "gain_ci": [low, high], "pass": low <= 0.0 <= high,
+                                      "mean_within_sft_ci": low_sft <= rnd["win_rate"]["mean"] <= high_sft}
     curve = dose_response(summary)
     adversarial = [r for r in curve if r["p"] < 0.5]
     if adversarial:
@@ -184,8 +191,9 @@ def controls_markdown(summary: dict, verdict: dict) -> str:
                       f"{'PASS' if v['pass'] else 'FAIL'} (gain {v['gain']:.1f}, disjoint {v['cis_disjoint']})")
     if "negative_random" in verdict:
         v = verdict["negative_random"]
-        checks.append(f"- negative control (random judge within sft's CI): {'PASS' if v['pass'] else 'FAIL'} "
-                      f"(win rate {v['win_rate']:.1f})")
+        checks.append(f"- negative control (random judge's paired gain CI contains 0): {'PASS' if v['pass'] else 'FAIL'} "
+                      f"(gain {v['gain']:.1f} [{v['gain_ci'][0]:.1f}, {v['gain_ci'][1]:.1f}]; win rate {v['win_rate']:.1f}, "
+                      f"{'inside' if v['mean_within_sft_ci'] else 'outside'} sft's CI)")
     if "negative_adversarial" in verdict:
         v = verdict["negative_adversarial"]
         checks.append(f"- negative control (a judge with p = {v['p']:g} loses: gain CI below 0): "

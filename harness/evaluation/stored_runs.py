@@ -40,10 +40,10 @@ def per_prompt_wins(m: dict) -> dict[str, float]:
     return {r["prompt_id"]: r["win"] for r in rows}
 
 
-def est(values: list[float], single_ci: list | None = None) -> dict:
-    """Mean with a Student-t CI across seeds; with one seed there is no spread across seeds, so
-    the CI is that run's own (bootstrap over prompts), `single_ci`."""
-    e = mean_ci_across_seeds(values)
+def est(values: list[float], single_ci: list | None = None, bounds: tuple[float, float] | None = None) -> dict:
+    """Mean with a Student-t CI across seeds, cut to `bounds` (mean_ci_across_seeds); with one seed
+    there is no spread across seeds, so the CI is that run's own (bootstrap over prompts), `single_ci`."""
+    e = mean_ci_across_seeds(values, bounds=bounds)
     ci = [e.ci_low, e.ci_high] if e.n > 1 or single_ci is None else list(single_ci)
     return {"mean": e.value, "ci": ci, "n_seeds": e.n}
 

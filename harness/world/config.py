@@ -21,7 +21,8 @@ def _check_fraction(name: str, value, low: float, high: float, meaning: str) -> 
 
 @dataclass
 class WorldConfig:
-    families: list = field(default_factory=list)  # task families the data draws from; [] = DEFAULT_FAMILIES (families.py)
+    # task families the data draws from (families.py); [] also means DEFAULT_FAMILIES
+    families: list = field(default_factory=lambda: list(DEFAULT_FAMILIES))
     verbosity: float = 0.0  # chance a generated good response carries 1-2 filler sentences the oracle ignores
     label_noise: float = 0.0  # chance an offline preference pair's chosen and rejected are swapped, in [0, 0.5]
     reference_accuracy: float = 0.5  # chance an evaluation reference output is exactly right
