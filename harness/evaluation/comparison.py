@@ -162,10 +162,14 @@ def plot(summary: dict, path: Path) -> None:
         g = rnd["vs_sft"]["gain"]
         ax.errorbar([50], [g["mean"]], yerr=[[g["mean"] - g["ci"][0]], [g["ci"][1] - g["mean"]]], fmt="s",
                     color="tab:gray", capsize=3, label="random judge")
-    for pt in points:
+    # colours other than the curve's and the random judge's; labels alternate above and below, since
+    # good judges crowd together near 100%
+    colours = ["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"]
+    for i, pt in enumerate(sorted(points, key=lambda pt: pt["accuracy"])):
         ax.errorbar([pt["accuracy"]], [pt["gain"]], yerr=[[pt["gain"] - pt["gain_ci"][0]], [pt["gain_ci"][1] - pt["gain"]]],
-                    fmt="D", capsize=3)
-        ax.annotate(pt["arm"], (pt["accuracy"], pt["gain"]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+                    fmt="D", capsize=3, color=colours[i % len(colours)])
+        ax.annotate(pt["arm"], (pt["accuracy"], pt["gain"]), textcoords="offset points", xytext=(-6, 8 if i % 2 == 0 else -14),
+                    ha="right", fontsize=8, color=colours[i % len(colours)])
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel("judge accuracy on the pairs trained on (%)")
     ax.set_ylabel("win-rate gain over sft (points, 95% CI)")
